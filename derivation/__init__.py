@@ -1,0 +1,45 @@
+"""Symbolic core: the softmax-regression gradient, proved with SymPy.
+
+Public names are imported lazily (SymPy is heavy; submodules load on first use).
+"""
+
+from importlib import import_module
+
+# public name -> submodule that defines it
+_EXPORTS = {
+    "DerivationError": "derivation.errors",
+    "ParseError": "derivation.errors",
+    "UnsafeExpressionError": "derivation.errors",
+    "parse": "derivation.parsing",
+    "parse_equation": "derivation.parsing",
+    "equivalent": "derivation.equivalence",
+    "Verdict": "derivation.equivalence",
+    "SoftmaxModel": "derivation.model",
+    "prove_gradients": "derivation.proofs",
+    "GradientProof": "derivation.proofs",
+    "prove_general": "derivation.general",
+    "GeneralProof": "derivation.general",
+    "Step": "derivation.handwritten",
+    "StepCheck": "derivation.handwritten",
+    "check_steps": "derivation.handwritten",
+    "AS_WRITTEN": "derivation.handwritten",
+    "CORRECTED": "derivation.handwritten",
+    "check_candidate": "derivation.interactive",
+    "gradient_checker_widget": "derivation.interactive",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'derivation' has no attribute {name!r}") from None
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,1 @@
+"""NumPy softmax-regression trainer using the proved gradient formula."""
