@@ -24,6 +24,9 @@ _EXPORTS = {
     "check_steps": "derivation.handwritten",
     "AS_WRITTEN": "derivation.handwritten",
     "CORRECTED": "derivation.handwritten",
+    "RepairAttempt": "derivation.handwritten",
+    "EntryOutcome": "derivation.proofs",
+    "GeneralStep": "derivation.general",
     "check_candidate": "derivation.interactive",
     "gradient_checker_widget": "derivation.interactive",
 }

@@ -1,1 +1,23 @@
-"""NumPy softmax-regression trainer using the proved gradient formula."""
+"""NumPy softmax-regression trainer using the proved gradient formula.
+
+Public names: softmax, log_softmax, loss, gradient, SoftmaxRegression, EpochInfo,
+NotFittedError, DivergenceError, TrainingInterruptedWarning.
+"""
+
+from ._monitor import EpochInfo
+from ._softmax import log_softmax, softmax
+from ._validation import DivergenceError, NotFittedError, TrainingInterruptedWarning
+from .estimator import SoftmaxRegression
+from .objective import gradient, loss
+
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "loss",
+    "gradient",
+    "SoftmaxRegression",
+    "EpochInfo",
+    "NotFittedError",
+    "DivergenceError",
+    "TrainingInterruptedWarning",
+]

@@ -1,0 +1,126 @@
+"""Benchmark: `verify.check_gradient` against a minimal hand-written central-difference loop.
+
+Problem: softmax regression, W 10 x 64 + b (650 parameters), batch 100, one-hot labels,
+float64, black-box loss f((W, b)) -> J. Exact gradient: the proved formula
+dJ/dW = (1/N) (P - Y)^T X, dJ/db = (1/N) sum_k (p^k - y^k).
+
+Reports, in one run: time of the hand loop (the reference), time of each method of
+check_gradient and its ratio to the hand loop (goal for "central": <= 1.2x), and the
+norm-relative error ||n - g|| / ||g|| of each numeric gradient against the exact one
+(goals: central <= 1e-9, richardson <= 1e-11 within 30 ms). Optionally
+scipy.optimize.check_grad (forward differences) for comparison.
+
+Run:  python benchmarks/bench_check_gradient.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import verify
+
+N_CLASSES, N_FEATURES, BATCH = 10, 64, 100
+
+
+def problem(seed=0):
+    rng = np.random.default_rng(seed)
+    W = 0.1 * rng.standard_normal((N_CLASSES, N_FEATURES))
+    b = 0.1 * rng.standard_normal(N_CLASSES)
+    X = rng.standard_normal((BATCH, N_FEATURES))
+    Y = np.eye(N_CLASSES)[rng.integers(0, N_CLASSES, BATCH)]
+
+    def loss(params):
+        # J = -(1/N) sum_k sum_i y_i^k log softmax(V^k)_i, V^k = W x^k + b
+        W, b = params
+        V = X @ W.T + b
+        V = V - V.max(axis=1, keepdims=True).real
+        return -np.sum(Y * (V - np.log(np.exp(V).sum(axis=1, keepdims=True)))) / BATCH
+
+    def grad(params):
+        W, b = params
+        V = X @ W.T + b
+        P = np.exp(V - V.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        G = (P - Y) / BATCH
+        return G.T @ X, G.sum(axis=0)
+
+    return loss, grad, (W, b)
+
+
+def hand_loop(loss, params):
+    """The minimal central-difference loop people write by hand."""
+    W, b = (p.copy() for p in params)
+    out = []
+    for p in (W, b):
+        flat = p.reshape(-1)
+        g = np.empty(flat.size)
+        for i in range(flat.size):
+            x = flat[i]
+            h = np.cbrt(np.finfo(float).eps) * max(1.0, abs(x))
+            flat[i] = x + h
+            fp = loss((W, b))
+            flat[i] = x - h
+            fm = loss((W, b))
+            flat[i] = x
+            g[i] = (fp - fm) / (2 * h)
+        out.append(g.reshape(p.shape))
+    return out
+
+
+def norm_rel(numeric, exact):
+    n = np.concatenate([a.ravel() for a in numeric])
+    e = np.concatenate([a.ravel() for a in exact])
+    return float(np.linalg.norm(n - e) / np.linalg.norm(e))
+
+
+def best_time(fn, repeat):
+    best, value = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, value
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5, help="timing repeats (best of)")
+    args = ap.parse_args(argv)
+    loss, grad, params = problem()
+    exact = grad(params)
+    t_f, _ = best_time(lambda: loss(params), 200)
+    t_hand, hand = best_time(lambda: hand_loop(loss, params), args.repeat)
+    print(f"problem: W {N_CLASSES}x{N_FEATURES} + b ({sum(p.size for p in params)} params), batch {BATCH}, float64")
+    print(f"one loss evaluation: {t_f * 1e6:.1f} us")
+    print(f"{'method':<22}{'time [ms]':>10}{'vs hand':>9}{'norm-rel err':>14}{'ok':>5}")
+    print(f"{'hand loop (central)':<22}{t_hand * 1e3:>10.1f}{1.0:>9.2f}{norm_rel(hand, exact):>14.2e}{'':>5}")
+    for method in ("central", "richardson", "complex", "random"):
+        t, r = best_time(lambda: verify.check_gradient(loss, grad, params, method=method), args.repeat)
+        err = norm_rel(r.numeric, exact) if r.numeric is not None else r.norm_rel_error
+        label = method + (" (4 dirs)" if method == "random" else "")
+        print(f"{label:<22}{t * 1e3:>10.1f}{t / t_hand:>9.2f}{err:>14.2e}{str(r.ok):>5}")
+    try:
+        from scipy.optimize import check_grad
+    except ImportError:
+        return 0
+
+    def flat_f(z):
+        return loss((z[:-N_CLASSES].reshape(N_CLASSES, N_FEATURES), z[-N_CLASSES:]))
+
+    def flat_g(z):
+        return np.concatenate([a.ravel() for a in grad((z[:-N_CLASSES].reshape(N_CLASSES, N_FEATURES), z[-N_CLASSES:]))])
+
+    z = np.concatenate([p.ravel() for p in params])
+    t, val = best_time(lambda: check_grad(flat_f, flat_g, z), args.repeat)
+    print(
+        f"{'scipy check_grad':<22}{t * 1e3:>10.1f}{t / t_hand:>9.2f}"
+        f"{val / np.linalg.norm(flat_g(z)):>14.2e}{'':>5}  (forward differences, one number)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

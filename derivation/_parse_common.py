@@ -1,0 +1,223 @@
+"""Shared pieces of the two user-text parsers (SymPy syntax and LaTeX).
+
+Everything here builds SymPy objects with constructors (``Symbol``, ``Rational``,
+``Pow``, ``exp``, ``log`` ...); nothing evaluates text. The size guards keep every
+numeric result small, so no parse can hang on ``9**9**9`` or ``1e999999999``.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass
+
+import sympy
+
+from derivation.errors import ParseError, UnsafeExpressionError
+
+# --- limits -------------------------------------------------------------------------
+MAX_LENGTH = 2000  # characters of user text
+MAX_DEPTH = 100  # nesting of brackets, braces, calls and exponents
+MAX_EXPONENT = 1000  # |numerator| and denominator of a numeric exponent
+MAX_DIGITS = 1000  # decimal digits of a literal or of a numeric power's value
+MAX_ROOT_DIGITS = 100  # digits of a number whose non-integer power (root) is taken
+
+# Known functions: name -> (SymPy constructor, allowed argument counts).
+# ln and log are both the natural logarithm; log(x, b) is the logarithm to base b.
+FUNCTIONS = {
+    "exp": (sympy.exp, (1,)),
+    "ln": (sympy.log, (1,)),
+    "log": (sympy.log, (1, 2)),
+    "sqrt": (sympy.sqrt, (1,)),
+    "abs": (sympy.Abs, (1,)),
+    "Abs": (sympy.Abs, (1,)),
+    "sin": (sympy.sin, (1,)),
+    "cos": (sympy.cos, (1,)),
+    "tan": (sympy.tan, (1,)),
+    "sinh": (sympy.sinh, (1,)),
+    "cosh": (sympy.cosh, (1,)),
+    "tanh": (sympy.tanh, (1,)),
+}
+KNOWN_FUNCTIONS = ", ".join(sorted(FUNCTIONS))
+
+# Names whose appearance is refused as hostile (Python keywords such as lambda/import,
+# and builtins that execute or inspect code when called).
+DANGEROUS_CALLS = frozenset(
+    "eval exec compile open getattr setattr delattr globals locals vars input "
+    "breakpoint exit quit help dir type object super classmethod staticmethod "
+    "property memoryview bytearray bytes".split()
+)
+PYTHON_KEYWORDS = frozenset(keyword.kwlist)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical unit: ``kind`` (e.g. "num", "name", "+"), its ``text``, its ``pos``."""
+
+    kind: str
+    text: str
+    pos: int
+
+
+class Source:
+    """The user text, used to build error messages that point at a position."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def error(self, pos: int | None, message: str, *, unsafe: bool = False) -> ParseError:
+        """Return a ParseError (UnsafeExpressionError if ``unsafe``) with a caret line."""
+        cls = UnsafeExpressionError if unsafe else ParseError
+        if pos is None:
+            return cls(message)
+        pos = max(0, min(pos, len(self.text)))
+        start, end = max(0, pos - 40), min(len(self.text), pos + 40)
+        head = "..." if start > 0 else ""
+        tail = "..." if end < len(self.text) else ""
+        snippet = "".join(c if c.isprintable() else " " for c in self.text[start:end])
+        caret = " " * (len(head) + pos - start) + "^"
+        return cls(f"{message} (at position {pos}):\n    {head}{snippet}{tail}\n    {caret}")
+
+
+def check_size(text: str) -> None:
+    """Refuse over-long text and over-deep bracket nesting before any parsing."""
+    src = Source(text)
+    if len(text) > MAX_LENGTH:
+        raise src.error(
+            None,
+            f"input is {len(text)} characters long; at most {MAX_LENGTH} are allowed",
+            unsafe=True,
+        )
+    depth = 0
+    for i, c in enumerate(text):
+        if c in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise src.error(
+                    i, f"brackets are nested more than {MAX_DEPTH} deep", unsafe=True
+                )
+        elif c in ")]}":
+            depth -= 1
+
+
+def symbol(name: str) -> sympy.Symbol:
+    """The project's symbol for ``name``: always ``Symbol(name, real=True)``."""
+    return sympy.Symbol(name, real=True)
+
+
+def subscript_name(parts: list[str]) -> str:
+    """Join subscript parts: single characters without commas (w_{i,j} -> "ij"),
+    longer parts with commas (w_{1,12} -> "1,12")."""
+    parts = [p for p in parts if p]
+    if all(len(p) == 1 for p in parts):
+        return "".join(parts)
+    return ",".join(parts)
+
+
+def symbol_name(base: str, primes: int, subscript: str) -> str:
+    """Canonical name: base, then primes, then ``_subscript`` (y^{\\prime}_i -> "y'_i")."""
+    name = base + "'" * primes
+    return f"{name}_{subscript}" if subscript else name
+
+
+def decimal(src: Source, pos: int, whole: str, frac: str, exp10: int) -> sympy.Rational:
+    """Exact value of the literal ``whole.frac e exp10`` (0.5 -> 1/2, 1e-3 -> 1/1000)."""
+    digits = (whole + frac).lstrip("0") or "0"
+    if len(digits) > MAX_DIGITS or abs(exp10) > MAX_DIGITS:
+        raise src.error(
+            pos,
+            f"number literal is too large (more than {MAX_DIGITS} digits or exponent)",
+            unsafe=True,
+        )
+    scale = exp10 - len(frac)  # value = int(whole frac) * 10**scale
+    mantissa = int(whole + frac) if (whole + frac) else 0
+    if scale >= 0:
+        return sympy.Integer(mantissa * 10**scale)
+    return sympy.Rational(mantissa, 10**-scale)
+
+
+def _digits(n: int) -> float:
+    return abs(n).bit_length() * 0.30103
+
+
+def check_exponents(src: Source, pos: int | None, expr: sympy.Expr, *, top_only=False) -> None:
+    """Refuse any power in ``expr`` whose numeric exponent is out of bounds
+    (|p| or q > MAX_EXPONENT for p/q); such powers make ``expand`` hang later."""
+    nodes = (expr,) if top_only else sympy.preorder_traversal(expr)
+    for node in nodes:
+        if node.is_Pow and node.exp.is_Rational:
+            p, q = node.exp.p, node.exp.q
+            if abs(p) > MAX_EXPONENT or q > MAX_EXPONENT:
+                raise src.error(
+                    pos,
+                    f"exponent {node.exp} is too large (numerator and denominator must be "
+                    f"at most {MAX_EXPONENT} in magnitude)",
+                    unsafe=True,
+                )
+
+
+def power(src: Source, pos: int, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+    """``base ** exponent``, refused if the value or exponent would be huge.
+
+    For numbers b = r/s and exponent p/q the value has about |p/q| * log10(max(r, s))
+    digits; it must stay below MAX_DIGITS. Roots (q > 1) of numbers are only taken of
+    numbers with at most MAX_ROOT_DIGITS digits (SymPy factors them).
+    """
+    if base.is_zero and exponent.is_negative:
+        raise src.error(pos, "division by zero")
+    if exponent.is_Rational:
+        p, q = exponent.p, exponent.q
+        if abs(p) > MAX_EXPONENT or q > MAX_EXPONENT:
+            raise src.error(
+                pos,
+                f"exponent {exponent} is too large (numerator and denominator must be at "
+                f"most {MAX_EXPONENT} in magnitude)",
+                unsafe=True,
+            )
+        if base.is_Rational and base not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
+            size = max(_digits(base.p), _digits(base.q))
+            if size * abs(p) / q > MAX_DIGITS:
+                raise src.error(
+                    pos,
+                    f"the number {base} ** {exponent} would have about "
+                    f"{int(size * abs(p) / q)} digits (at most {MAX_DIGITS} allowed)",
+                    unsafe=True,
+                )
+            if q > 1 and size > MAX_ROOT_DIGITS:
+                raise src.error(
+                    pos,
+                    f"root of a number with more than {MAX_ROOT_DIGITS} digits is refused",
+                    unsafe=True,
+                )
+    elif base.is_Number and exponent.is_Number:  # never produced (no floats), but be safe
+        raise src.error(pos, f"non-rational numeric power {base} ** {exponent}", unsafe=True)
+    result = sympy.Pow(base, exponent)  # may combine: (x**a)**b -> x**(a*b)
+    check_exponents(src, pos, result, top_only=True)
+    return result
+
+
+def call(src: Source, pos: int, name: str, args: list[sympy.Expr]) -> sympy.Expr:
+    """Apply the known function ``name`` to ``args`` (roots go through :func:`power`)."""
+    if name not in FUNCTIONS:
+        unsafe = name in DANGEROUS_CALLS or name in PYTHON_KEYWORDS
+        raise src.error(
+            pos,
+            f"unknown function {name!r}; known functions: {KNOWN_FUNCTIONS}",
+            unsafe=unsafe,
+        )
+    func, arities = FUNCTIONS[name]
+    if len(args) not in arities:
+        want = " or ".join(str(a) for a in arities)
+        raise src.error(pos, f"{name} takes {want} argument(s), got {len(args)}")
+    if name == "sqrt":
+        return power(src, pos, args[0], sympy.Rational(1, 2))
+    return func(*args)
+
+
+def finish(src: Source, expr: sympy.Expr) -> sympy.Expr:
+    """Final checks on a parsed expression: no infinities/NaN (e.g. from 1/0),
+    no combined huge exponents (x**1000 * x**1000 * ... is still bounded)."""
+    bad = expr.atoms(sympy.core.numbers.ComplexInfinity, sympy.core.numbers.NaN)
+    if bad or expr.has(sympy.S.Infinity, sympy.S.NegativeInfinity):
+        raise src.error(None, f"expression is undefined (division by zero?): got {expr}")
+    check_exponents(src, None, expr)
+    return expr

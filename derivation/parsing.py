@@ -1,0 +1,149 @@
+"""Safe parsing of user-typed formulas (SymPy syntax or LaTeX) into SymPy expressions.
+
+Nothing here evaluates text: a hand-written tokenizer and recursive-descent grammar
+build SymPy objects with constructors (``Symbol(name, real=True)``, ``Rational``,
+``Add``, ``Mul``, ``Pow``, ``exp``, ``log``). Hostile or oversized input is refused
+quickly with :class:`~derivation.errors.UnsafeExpressionError`; malformed input with
+:class:`~derivation.errors.ParseError`. Both are ``ValueError`` subclasses.
+
+Symbol names (shared with :mod:`derivation.model`): ``x_j``/``x_{j}`` -> "x_j";
+``w_ij``/``w_{ij}``/``w_{i,j}`` -> "w_ij"; ``w_{1,12}`` -> "w_1,12"; ``y'_i``/
+``y^{\\prime}_i``/``y_i'`` -> "y'_i"; ``\\alpha``/``alpha`` -> "alpha"; ``\\lambda`` ->
+"lamda" (SymPy's spelling). ``e`` is Euler's number (``e^{x}``, ``e**x`` -> exp(x)),
+``pi``/``\\pi`` is pi; ``ln`` and ``log`` are the natural logarithm. Decimals are exact:
+``0.5`` -> 1/2, ``1e-3`` -> 1/1000.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from derivation._parse_common import (
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    Source,
+    Token,
+    check_size,
+    finish,
+)
+from derivation._parse_latex import parse_latex
+from derivation._latex_tokens import tokenize as tokenize_latex
+from derivation._parse_sympy import parse_sympy
+from derivation._parse_sympy import tokenize as tokenize_sympy
+from derivation.errors import UnsafeExpressionError
+
+__all__ = [
+    "parse",
+    "parse_equation",
+    "detect_syntax",
+    "KNOWN_FUNCTIONS",
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+    "MAX_EXPONENT",
+    "MAX_DIGITS",
+]
+
+KNOWN_FUNCTIONS = tuple(sorted(FUNCTIONS))
+SYNTAXES = ("auto", "sympy", "latex")
+
+# Typographic characters users paste, mapped one-to-one (positions stay valid).
+_TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00b7": "*", "\u22c5": "*",
+                             "\u00d7": "*", "\u2032": "'"})
+
+
+def detect_syntax(text: str) -> str:
+    """``"latex"`` if ``text`` contains a backslash or a brace, else ``"sympy"``."""
+    return "latex" if any(c in text for c in "\\{}") else "sympy"
+
+
+def parse(text: str, *, syntax: str = "auto") -> sympy.Expr:
+    """Parse one expression typed by a user, without evaluating any code.
+
+    Parameters
+    ----------
+    text : str
+        At most ``MAX_LENGTH`` (2000) characters, e.g. ``"-x_j*(y_i - exp(v_i)/V)"``
+        or ``r"-x_j \\left(y_i - \\frac{e^{v_i}}{V}\\right)"``.
+    syntax : {"auto", "sympy", "latex"}
+        ``"sympy"``: Python-like, ``+ - * / ** ^``, calls such as ``exp(x)``, no implicit
+        multiplication. ``"latex"``: ``\\frac``, ``\\left( \\right)``, ``\\cdot``,
+        implicit multiplication (``2x``, ``x_j (y_i - p_i)``), ``e^{...}``, greek
+        letters. ``"auto"``: LaTeX if the text has a backslash or a brace.
+
+    Returns
+    -------
+    sympy.Expr
+        Built from constructors; every symbol is ``Symbol(name, real=True)``.
+
+    Raises
+    ------
+    ParseError
+        Malformed text; the message names the problem and shows its position.
+    UnsafeExpressionError
+        Hostile or oversized text: too long, nested deeper than ``MAX_DEPTH`` (100),
+        dunders, ``lambda``/keywords, quotes, attribute access, calls of ``eval`` etc.,
+        numbers or numeric powers beyond ``MAX_DIGITS`` (1000) digits, exponents beyond
+        ``MAX_EXPONENT`` (1000).
+    TypeError
+        ``text`` is not a str.
+    """
+    src, tokens, parser = _prepare(text, syntax)
+    _refuse_equation(src, tokens)
+    return _run(src, parser, tokens)
+
+
+def parse_equation(text: str, *, syntax: str = "auto") -> sympy.Eq:
+    """Parse ``"lhs = rhs"`` (``==`` and ``:=`` are accepted too) into ``sympy.Eq``.
+
+    The equation is returned unevaluated (``Eq(x, x)`` stays an equation, not True).
+    Same parameters and errors as :func:`parse`; exactly one ``=`` is required.
+    """
+    src, tokens, parser = _prepare(text, syntax)
+    signs = [t for t in tokens if t.kind == "="]
+    if len(signs) != 1:
+        where = signs[1].pos if len(signs) > 1 else None
+        raise src.error(where, f"an equation needs exactly one '=', found {len(signs)}")
+    k = tokens.index(signs[0])
+    lhs_tokens = tokens[:k] + [Token("end", "", signs[0].pos)]
+    if not tokens[:k]:
+        raise src.error(signs[0].pos, "the left-hand side of '=' is empty")
+    if tokens[k + 1].kind == "end":
+        raise src.error(signs[0].pos + len(signs[0].text), "the right-hand side of '=' is empty")
+    lhs = _run(src, parser, lhs_tokens)
+    rhs = _run(src, parser, tokens[k + 1 :])
+    return sympy.Eq(lhs, rhs, evaluate=False)
+
+
+def _prepare(text, syntax):
+    if not isinstance(text, str):
+        raise TypeError(f"expected the formula as a str, got {type(text).__name__}: {text!r:.80}")
+    if syntax not in SYNTAXES:
+        raise ValueError(f"syntax must be one of {SYNTAXES}, got {syntax!r}")
+    check_size(text)
+    text = text.translate(_TYPOGRAPHY)
+    src = Source(text)
+    if not text.strip():
+        raise src.error(None, "empty input: enter an expression")
+    if syntax == "auto":
+        syntax = detect_syntax(text)
+    if syntax == "latex":
+        return src, tokenize_latex(src), parse_latex
+    return src, tokenize_sympy(src), parse_sympy
+
+
+def _refuse_equation(src: Source, tokens: list[Token]) -> None:
+    for t in tokens:
+        if t.kind == "=":
+            raise src.error(t.pos, f"{t.text!r} found: this is an equation; "
+                                   "use parse_equation for 'lhs = rhs'")
+
+
+def _run(src: Source, parser, tokens: list[Token]) -> sympy.Expr:
+    try:
+        expr = parser(src, tokens)
+    except RecursionError:  # guarded by MAX_DEPTH; this is a last line of defence
+        raise UnsafeExpressionError("expression is nested too deeply") from None
+    return finish(src, expr)

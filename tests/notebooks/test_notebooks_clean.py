@@ -1,0 +1,36 @@
+"""Notebooks are kept clean in git: valid nbformat, no outputs, no execution counts, no absolute paths."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+
+# "/home/...", "/work/...", "C:\..." and file:// URLs inside notebook text
+_ABSOLUTE = re.compile(r"(?<![\w.])(?:/(?:home|Users|work|tmp|root|usr|opt|mnt|var)/|[A-Za-z]:\\\\|file://)")
+
+
+def test_there_are_at_least_three_notebooks():
+    assert len(NOTEBOOKS) >= 3, [p.name for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_valid_and_stripped(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {index} has outputs"
+            assert cell.execution_count is None, f"{path.name} cell {index} has an execution count"
+    assert "widgets" not in nb.metadata, f"{path.name} stores widget state"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_absolute_paths(path):
+    text = path.read_text(encoding="utf-8")
+    json.loads(text)  # well-formed JSON
+    hits = _ABSOLUTE.findall(text)
+    assert not hits, f"{path.name} contains absolute paths: {hits}"

@@ -1,0 +1,124 @@
+"""`python -m verify`: exit status, content, options."""
+
+import subprocess
+import sys
+import types
+
+import pytest
+
+from verify.report import main, parse_sizes
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = main(["--no-numeric"])
+    return status, buffer.getvalue()
+
+
+def test_default_run_exits_0_and_shows_general_proof_and_both_mistakes(default_run):
+    status, text = default_run
+    assert status == 0
+    assert "HOLDS for all n, m" in text
+    for size in ("1x1", "2x2", "3x3", "4x4", "5x5"):
+        assert f"{size}: HOLDS" in text
+    # mistake 1: "Note: V = 1" -- V is not 1, the step needs sum_i y'_i = 1
+    assert "step G4 is refuted" in text
+    assert "'V = 1 (V = e^{v_1} + ... + e^{v_n})' is not an identity" in text
+    assert "so the assumption this step needs is sum_i y'_i = 1" in text
+    # mistake 2: e^{v_i y_i}/V, wrong even for one-hot labels with y_i = 0
+    assert "step G3 is refuted" in text
+    assert "wrong even under 'y_i = y'_i (y_i read as the label) and one-hot labels'" in text
+    assert "y_1=0" in text
+    # the y/y' mix-up
+    assert "step D1 is refuted" in text and "y/y' mix-up" in text
+    assert "corrected derivation: 17/17 checked steps proved" in text
+    assert "counterexample:" in text
+    assert "=> VERIFIED" in text
+
+
+def test_sizes_option_and_verbose(capsys):
+    assert main(["--no-numeric", "--no-handwritten", "--sizes", "2x3, 1x4", "-v"]) == 0
+    text = capsys.readouterr().out
+    assert "2x3: HOLDS - 8/8 entries proved" in text and "1x4: HOLDS" in text
+    assert "3x3:" not in text
+    assert "dJ/dw_23 (one-hot: proved)" in text
+
+
+def test_latex_and_ascii(capsys):
+    assert main(["--no-numeric", "--sizes", "1x1", "--latex", "--ascii"]) == 0
+    text = capsys.readouterr().out
+    assert "LaTeX:" in text and "LaTeX (checked form):" in text and "\\frac" in text
+    assert "\u2713" not in text and "\u2717" not in text
+    assert "XX D1" in text and "ok J2" in text
+
+
+def test_failing_proof_gives_exit_1(monkeypatch, capsys):
+    import derivation.proofs as proofs
+    from derivation.model import SoftmaxModel
+
+    real = proofs.prove_gradients
+
+    def wrong(n, m, *, timeout):
+        return real(n, m, timeout=timeout, expected_b=-SoftmaxModel(n, m).grad_b_formula())
+
+    monkeypatch.setattr(proofs, "prove_gradients", wrong)
+    assert main(["--no-numeric", "--no-handwritten", "--sizes", "2x1"]) == 1
+    text = capsys.readouterr().out
+    assert "NOT PROVED" in text and "=> FAILED" in text
+
+
+def test_numeric_section_missing_module_does_not_crash(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "verify.numeric_report", None)  # import raises ImportError
+    assert main(["--no-handwritten", "--sizes", "1x1"]) == 0
+    assert "numeric section unavailable" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("ok, status", [(True, 0), (False, 1)])
+def test_numeric_section_result_sets_exit_status(monkeypatch, capsys, ok, status):
+    seen = {}
+
+    def numeric_section(*, seed=0, trials=5):
+        seen.update(seed=seed, trials=trials)
+        return "fake numeric line", ok
+
+    fake = types.ModuleType("verify.numeric_report")
+    fake.numeric_section = numeric_section
+    monkeypatch.setitem(sys.modules, "verify.numeric_report", fake)
+    assert main(["--no-handwritten", "--sizes", "1x1", "--seed", "7", "--trials", "2"]) == status
+    assert seen == {"seed": 7, "trials": 2}
+    assert "fake numeric line" in capsys.readouterr().out
+
+
+def test_help_documents_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--sizes", "--latex", "--no-numeric", "--seed", "--trials", "--timeout",
+                   "--ascii", "--verbose", "Exit status"):
+        assert option in text
+
+
+@pytest.mark.parametrize("bad", ["3", "0x2", "2x", "2x3,abc", "61x1"])
+def test_bad_sizes_are_usage_errors(capsys, bad):
+    with pytest.raises(SystemExit) as exc:
+        main(["--sizes", bad])
+    assert exc.value.code == 2
+    assert "bad size" in capsys.readouterr().err
+
+
+def test_parse_sizes():
+    assert parse_sizes("2x3,4X4, 1*5") == [(2, 3), (4, 4), (1, 5)]
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "verify", "--no-numeric", "--no-handwritten", "--sizes", "1x2"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "1x2: HOLDS" in result.stdout

@@ -1,0 +1,155 @@
+"""loss / gradient: the proved formula, checked three ways, plus the fast kernel."""
+
+import numpy as np
+import pytest
+import sympy
+
+from trainer import gradient, loss
+from trainer._kernel import BatchKernel
+
+
+def _problem(seed=0, N=40, m=3, n=4, soft=False):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, m))
+    W = rng.normal(size=(n, m))
+    b = rng.normal(size=n)
+    if soft:
+        Y = rng.random((N, n)) * rng.uniform(0.2, 3.0, size=(N, 1))  # row sums != 1
+    else:
+        Y = rng.integers(0, n, N)
+    return W, b, X, Y
+
+
+def _central_differences(f, A, eps=1e-6):
+    G = np.zeros_like(A)
+    for idx in np.ndindex(A.shape):
+        old = A[idx]
+        A[idx] = old + eps
+        up = f()
+        A[idx] = old - eps
+        down = f()
+        A[idx] = old
+        G[idx] = (up - down) / (2 * eps)
+    return G
+
+
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_gradient_matches_finite_differences(soft, l2):
+    W, b, X, Y = _problem(seed=1, soft=soft)
+    dW, db = gradient(W, b, X, Y, l2=l2)
+    f = lambda: loss(W, b, X, Y, l2=l2)  # noqa: E731
+    np.testing.assert_allclose(dW, _central_differences(f, W), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(db, _central_differences(f, b), rtol=1e-6, atol=1e-8)
+
+
+def test_loss_is_mean_cross_entropy_plus_penalty():
+    W, b, X, Y = _problem(seed=2, soft=True)
+    V = X @ W.T + b
+    P = np.exp(V) / np.exp(V).sum(axis=1, keepdims=True)
+    expected = np.mean(-(Y * np.log(P)).sum(axis=1)) + 0.25 * np.sum(W**2)
+    assert loss(W, b, X, Y, l2=0.5) == pytest.approx(expected, rel=1e-12)
+
+
+def test_int_labels_equal_one_hot_rows_and_reduce_to_seed_rule():
+    W, b, X, y = _problem(seed=3)
+    onehot = np.eye(W.shape[0])[y]
+    assert loss(W, b, X, y) == pytest.approx(loss(W, b, X, onehot), rel=1e-13)
+    dW, db = gradient(W, b, X, y)
+    dW1, db1 = gradient(W, b, X, onehot)
+    np.testing.assert_allclose(dW, dW1, atol=1e-14)
+    # the seed: dJ/dw_ij = -x_j (y'_i - p_i), averaged over the examples
+    P = np.exp(X @ W.T + b)
+    P /= P.sum(axis=1, keepdims=True)
+    seed = np.zeros_like(W)
+    for k in range(X.shape[0]):
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                seed[i, j] += -X[k, j] * (onehot[k, i] - P[k, i])
+    np.testing.assert_allclose(dW, seed / X.shape[0], atol=1e-14)
+    np.testing.assert_allclose(db, -(onehot - P).mean(axis=0), atol=1e-14)
+
+
+def _numeric_subs(model, W, b, x, y):
+    values = {}
+    for i in range(model.n):
+        for j in range(model.m):
+            values[model.W[i, j]] = sympy.Float(W[i, j], 30)
+        values[model.b[i]] = sympy.Float(b[i], 30)
+        values[model.y[i]] = sympy.Float(y[i], 30)
+    for j in range(model.m):
+        values[model.x[j]] = sympy.Float(x[j], 30)
+    return values
+
+
+def test_gradient_equals_derivations_closed_form_and_sympy_derivative():
+    from derivation.model import SoftmaxModel
+
+    n, m = 3, 2
+    model = SoftmaxModel(n, m)
+    rng = np.random.default_rng(4)
+    W, b = rng.normal(size=(n, m)), rng.normal(size=n)
+    x, y = rng.normal(size=m), rng.random(n) * 2  # soft row, sum != 1
+    values = _numeric_subs(model, W, b, x, y)
+    closed_W = np.array(model.grad_W_formula().xreplace(values).evalf(20), dtype=float)
+    closed_b = np.array(model.grad_b_formula().xreplace(values).evalf(20), dtype=float).ravel()
+    diff_W = np.array([[float(sympy.diff(model.J, model.W[i, j]).xreplace(values).evalf(20))
+                        for j in range(m)] for i in range(n)])
+    dW, db = gradient(W, b, x[None, :], y[None, :])
+    np.testing.assert_allclose(dW, closed_W, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(db, closed_b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dW, diff_W, rtol=1e-12, atol=1e-14)
+    assert loss(W, b, x[None, :], y[None, :]) == pytest.approx(float(model.J.xreplace(values).evalf(20)), rel=1e-12)
+
+
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.parametrize("threads,block", [(1, None), (1, 64), (3, 64)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fast_kernel_equals_reference(soft, threads, block, dtype):
+    W, b, X, Y = _problem(seed=5, N=300, m=7, n=5, soft=soft)
+    X, W, b = X.astype(dtype), W.astype(dtype), b.astype(dtype)
+    codes, rows = (None, Y.astype(dtype)) if soft else (Y.astype(np.intp), None)
+    dW, db = np.empty_like(W), np.empty_like(b)
+    with BatchKernel(X, codes, rows, 5, 0.2, n_threads=threads, block=block) as kernel:
+        J = kernel(W, b, dW, db)
+    rW, rb = gradient(W, b, X, Y, l2=0.2)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    assert dW.dtype == dtype
+    np.testing.assert_allclose(dW, rW, rtol=tol, atol=tol)
+    np.testing.assert_allclose(db, rb, rtol=tol, atol=tol)
+    assert J == pytest.approx(loss(W, b, X, Y, l2=0.2), rel=tol)
+
+
+def test_huge_features_give_finite_loss_and_gradient():
+    W, b, X, y = _problem(seed=6)
+    X = X * 1e4
+    assert np.isfinite(loss(W, b, X, y))
+    dW, db = gradient(W, b, X, y)
+    assert np.isfinite(dW).all() and np.isfinite(db).all()
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        (lambda W, b, X, Y: (W, b, X[0], Y), ValueError, "X must be 2-D"),
+        (lambda W, b, X, Y: (W, b, X[:, :2], Y), ValueError, "features but W has"),
+        (lambda W, b, X, Y: (W, b[:2], X, Y), ValueError, "b must have shape"),
+        (lambda W, b, X, Y: (W, b, X, Y[:5]), ValueError, "labels"),
+        (lambda W, b, X, Y: (W, b, X, Y + 10), ValueError, r"lie in \[0, 4\)"),
+        (lambda W, b, X, Y: (W, b, X, Y.astype(float)), TypeError, "integer class indices"),
+        (lambda W, b, X, Y: (W, b, X, np.ones((len(X), 3))), ValueError, "label rows Y must have shape"),
+        (lambda W, b, X, Y: (W, b, X.astype(str), Y), TypeError, "X must be numeric"),
+        (lambda W, b, X, Y: (W, b, X[:0], Y[:0]), ValueError, "empty"),
+    ],
+)
+def test_bad_arguments(change, error, match):
+    args = change(*_problem())
+    with pytest.raises(error, match=match):
+        loss(*args)
+    with pytest.raises(error, match=match):
+        gradient(*args)
+
+
+def test_negative_l2_rejected():
+    with pytest.raises(ValueError, match="l2"):
+        loss(*_problem(), l2=-1.0)

@@ -1,0 +1,215 @@
+"""Boundary checks: every bad input becomes an error that names the problem.
+
+Errors are ``ValueError`` / ``TypeError`` subclasses (like scikit-learn's), so
+callers can catch either the specific class or the built-in one.
+"""
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "NotFittedError",
+    "DivergenceError",
+    "TrainingInterruptedWarning",
+    "check_X",
+    "check_labels",
+    "check_params",
+    "Labels",
+]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when predict/score/coef_ are used before ``fit``."""
+
+
+class DivergenceError(ValueError):
+    """Raised when the loss or the weights stop being finite during ``fit``."""
+
+
+class TrainingInterruptedWarning(UserWarning):
+    """Emitted when Ctrl-C stops ``fit``; the last good weights are kept."""
+
+
+METHODS = ("batch", "sgd", "minibatch")
+
+
+def _first_bad(X, bad):
+    """(row, col) of the first entry where ``bad`` holds, scanning row blocks."""
+    step = max(1, (1 << 16) // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], step):
+        hit = np.argwhere(bad(X[start:start + step]))
+        if hit.size:
+            r, c = hit[0]
+            return start + int(r), int(c)
+    return None
+
+
+def check_X(X, *, name="X", n_features=None):
+    """Validate a feature matrix and return it as a C-contiguous float array.
+
+    float32 and float64 input keep their dtype (and are not copied when already
+    C-contiguous); integer and boolean input become float64.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, m)
+    name : str
+        Name used in error messages.
+    n_features : int or None
+        If given, the number of columns ``X`` must have (the m seen at fit).
+
+    Returns
+    -------
+    X : ndarray, shape (N, m), dtype float32 or float64, C-contiguous
+    """
+    if hasattr(X, "to_numpy") and callable(X.to_numpy):  # pandas / polars frames
+        X = X.to_numpy()
+    try:
+        X = np.asarray(X)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} could not be turned into a 2-D array: {exc}") from None
+    kind = X.dtype.kind
+    if kind in "OUSV":
+        try:
+            X = X.astype(np.float64)
+        except (ValueError, TypeError):
+            raise TypeError(
+                f"{name} must contain only numbers; got non-numeric values (dtype {X.dtype}), "
+                f"e.g. {X.ravel()[:3].tolist()!r}"
+            ) from None
+    elif kind == "c":
+        raise TypeError(f"{name} must be real; got complex dtype {X.dtype}")
+    elif kind in "iub":
+        X = X.astype(np.float64)
+    elif kind != "f":
+        raise TypeError(f"{name} must contain numbers; got dtype {X.dtype}")
+    elif X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)  # float16 / longdouble -> float64
+    if X.ndim != 2:
+        hint = " (one sample? use X.reshape(1, -1); one feature? use X.reshape(-1, 1))" if X.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D with shape (N samples, m features); got {X.ndim}-D shape {X.shape}{hint}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {X.shape})")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features (shape {X.shape})")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {X.shape[1]} features, but the model was fitted with {n_features} features"
+        )
+    # min/max propagate NaN and +-inf without the N x m boolean temporary of isfinite(X)
+    lo, hi = X.min(), X.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        where = _first_bad(X, np.isnan)
+        what = "NaN"
+        if where is None:
+            where, what = _first_bad(X, np.isinf), "infinity"
+        raise ValueError(f"{name} contains {what} (first at row {where[0]}, column {where[1]}); all features must be finite")
+    return np.ascontiguousarray(X)
+
+
+class Labels:
+    """Encoded training labels.
+
+    Attributes
+    ----------
+    classes : ndarray, shape (n,)
+        The class values (sorted unique labels, or ``arange(n)`` for label rows).
+    codes : ndarray of intp, shape (N,) or None
+        Hard labels as indices into ``classes`` (y'^k is the one-hot row of codes[k]).
+    rows : ndarray, shape (N, n) or None
+        Soft / one-hot label rows y'^k (in the feature dtype), when given as rows.
+    """
+
+    def __init__(self, classes, codes=None, rows=None):
+        self.classes = classes
+        self.codes = codes
+        self.rows = rows
+
+    @property
+    def n_classes(self):
+        return len(self.classes)
+
+
+def check_labels(y, n_samples, dtype=np.float64):
+    """Validate labels for ``n_samples`` examples and encode them.
+
+    Accepted: a 1-D array of class labels (ints, strings, ...) of length N, or a
+    2-D array of label rows (N, n) with n >= 2, entries finite and >= 0 (one-hot
+    or soft; the proved gradient allows any row sum).
+
+    Returns
+    -------
+    Labels
+    """
+    if hasattr(y, "to_numpy") and callable(y.to_numpy):
+        y = y.to_numpy()
+    try:
+        y = np.asarray(y)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"y could not be turned into an array: {exc}") from None
+    if y.ndim == 0:
+        raise ValueError(f"y must be a 1-D array of N labels or (N, n) label rows; got a scalar {y!r}")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels (lengths differ)")
+    if y.ndim == 1:
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinity; labels must be finite class values")
+        if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and v != v) for v in y):
+            raise ValueError("y contains missing labels (None or NaN)")
+        try:
+            classes, codes = np.unique(y, return_inverse=True)
+        except TypeError as exc:
+            raise TypeError(f"labels in y must be mutually comparable (e.g. all ints or all strings): {exc}") from None
+        if len(classes) < 2:
+            raise ValueError(f"y must contain at least 2 classes; got only {classes.tolist()!r}")
+        return Labels(classes, codes=codes.astype(np.intp, copy=False).ravel())
+    if y.ndim == 2:
+        if y.shape[1] < 2:
+            raise ValueError(
+                f"y has shape {y.shape}: pass a 1-D array of N labels (e.g. y.ravel()) "
+                f"or (N, n) label rows with n >= 2 classes"
+            )
+        if y.dtype.kind not in "fiub":
+            raise TypeError(f"label rows y must be numeric; got dtype {y.dtype}")
+        rows = np.ascontiguousarray(y, dtype=dtype)
+        if not np.isfinite(rows).all():
+            raise ValueError("label rows y contain NaN or infinity")
+        if (rows < 0).any():
+            raise ValueError("label rows y contain negative entries; y'_i must be >= 0")
+        return Labels(np.arange(y.shape[1]), rows=rows)
+    raise ValueError(f"y must be 1-D (N labels) or 2-D (N, n) label rows; got {y.ndim}-D shape {y.shape}")
+
+
+def _is_real(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def check_params(est):
+    """Validate the hyper-parameters of a SoftmaxRegression; raise naming the bad one."""
+    if est.method not in METHODS:
+        raise ValueError(f"unknown method {est.method!r}; choose one of {', '.join(map(repr, METHODS))}")
+    lr = est.learning_rate
+    if isinstance(lr, str):
+        if lr != "auto":
+            raise ValueError(f"learning_rate must be a positive number or 'auto'; got {lr!r}")
+    elif not _is_real(lr):
+        raise TypeError(f"learning_rate must be a positive number or 'auto'; got {type(lr).__name__} {lr!r}")
+    elif not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"learning_rate must be a positive finite number; got {lr!r}")
+    if not _is_real(est.l2) or not (np.isfinite(est.l2) and est.l2 >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0; got {est.l2!r}")
+    if est.max_epochs is not None and (
+        not isinstance(est.max_epochs, numbers.Integral) or isinstance(est.max_epochs, bool) or est.max_epochs < 1
+    ):
+        raise ValueError(f"max_epochs must be a positive integer or None; got {est.max_epochs!r}")
+    if not _is_real(est.tol) or not (est.tol >= 0):
+        raise ValueError(f"tol must be a number >= 0; got {est.tol!r}")
+    if not isinstance(est.batch_size, numbers.Integral) or isinstance(est.batch_size, bool) or est.batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {est.batch_size!r}")
+    if est.n_threads is not None and (
+        not isinstance(est.n_threads, numbers.Integral) or isinstance(est.n_threads, bool) or est.n_threads < 1
+    ):
+        raise ValueError(f"n_threads must be a positive integer or None; got {est.n_threads!r}")
+    if est.callback is not None and not callable(est.callback):
+        raise TypeError(f"callback must be callable or None; got {type(est.callback).__name__}")

@@ -1,0 +1,267 @@
+"""SoftmaxRegression: a scikit-learn style estimator trained with the proved gradient."""
+
+import warnings
+
+import numpy as np
+
+from ._batch import run_batch
+from ._kernel import BatchKernel, block_rows
+from ._monitor import Monitor
+from ._sgd import minibatch_epoch, sgd_epoch
+from ._softmax import softmax
+from ._stepsize import batch_lipschitz, stochastic_lipschitz
+from ._threads import blas_capped, fit_threads
+from ._validation import (
+    NotFittedError,
+    TrainingInterruptedWarning,
+    check_labels,
+    check_params,
+    check_X,
+)
+
+__all__ = ["SoftmaxRegression"]
+
+_DEFAULT_EPOCHS = {"batch": 1000, "sgd": 20, "minibatch": 50}
+
+
+class SoftmaxRegression:
+    """Multinomial logistic (softmax) regression trained by gradient descent.
+
+    Every update uses the proved gradient (contracts.md, trainer.objective):
+    dJ/dw_ij = mean_k -x^k_j (y'^k_i - p^k_i sum_l y'^k_l) + l2 w_ij,
+    dJ/db_i = mean_k -(y'^k_i - p^k_i sum_l y'^k_l), for the objective
+    J = mean_k [-sum_i y'^k_i ln p^k_i] + (l2/2) ||W||^2 (bias not penalised).
+
+    Parameters
+    ----------
+    method : {"batch", "sgd", "minibatch"}, default "batch"
+        "batch": full-batch gradient descent (Nesterov-accelerated with adaptive
+        restart unless ``accelerate=False``); "sgd": one example per update,
+        examples shuffled each epoch (the seed's stochastic loop); "minibatch":
+        ``batch_size`` examples per update, shuffled each epoch.
+    learning_rate : float or "auto", default "auto"
+        Step size alpha. "auto": 1/L with L a bound on the Hessian of the objective
+        being stepped on (trainer._stepsize): full batch, L = lambda_max(X~^T X~/N)/2 + l2
+        with X~ = [X, 1] (a guaranteed bound); sgd, L = mean_k (||x^k||^2 + 1)/2 + l2;
+        minibatch, the expected smoothness of a random batch of ``batch_size`` (between the
+        two). Scaled by the label-row sums for soft rows.
+    l2 : float, default 1e-4
+        L2 penalty (l2/2) ||W||^2 (scikit-learn's ``C`` corresponds to l2 = 1/(C N)).
+    max_epochs : int or None, default None
+        Passes over the data; None means 1000 for "batch", 20 for "sgd", 50 for "minibatch".
+    tol : float, default 1e-4
+        Stop when the largest gradient entry in absolute value, max(|dW|, |db|) of the
+        full-batch objective, falls below ``tol`` (checked once per epoch).
+    batch_size : int, default 64
+        Examples per update for "minibatch".
+    accelerate : bool, default True
+        Nesterov momentum with adaptive restart for "batch" (False: plain gradient descent).
+    random_state : None, int or numpy Generator
+        Seeds the per-epoch shuffles of "sgd" / "minibatch".
+    n_threads : int or None
+        Python threads for the full-batch kernel (None: the available cores). Used only
+        when threadpoolctl can cap BLAS at one thread.
+    callback : callable or None
+        Called after every epoch with a :class:`trainer.EpochInfo` (epoch, loss,
+        grad_max, grad_norm, elapsed); returning True stops training.
+    verbose : bool or int
+        Print progress lines to stderr (every 10% of max_epochs; every epoch if >= 2).
+
+    Attributes
+    ----------
+    coef_ : ndarray, shape (n_classes, n_features)
+        W.
+    intercept_ : ndarray, shape (n_classes,)
+        b.
+    classes_ : ndarray, shape (n_classes,)
+        Class labels (sorted unique labels; ``arange(n)`` when fitted on label rows).
+    n_iter_ : int
+        Epochs run.
+    loss_history_ : list of float
+        J after each epoch (for "batch": at the point whose gradient was taken).
+    grad_max_history_ : list of float
+        max |gradient entry| after each epoch.
+    converged_ : bool
+        Whether ``tol`` was met.
+    interrupted_ : bool
+        Whether fit was stopped by Ctrl-C (KeyboardInterrupt); the weights are then
+        the last good ones and a :class:`TrainingInterruptedWarning` is emitted.
+    learning_rate_ : float
+        The step size used.
+    n_features_in_ : int
+    """
+
+    _param_names = (
+        "method", "learning_rate", "l2", "max_epochs", "tol", "batch_size", "accelerate",
+        "random_state", "n_threads", "callback", "verbose",
+    )
+
+    def __init__(self, *, method="batch", learning_rate="auto", l2=1e-4, max_epochs=None, tol=1e-4,
+                 batch_size=64, accelerate=True, random_state=None, n_threads=None, callback=None,
+                 verbose=False):
+        self.method = method
+        self.learning_rate = learning_rate
+        self.l2 = l2
+        self.max_epochs = max_epochs
+        self.tol = tol
+        self.batch_size = batch_size
+        self.accelerate = accelerate
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.callback = callback
+        self.verbose = verbose
+
+    # scikit-learn compatible parameter access (for clone / grid search)
+    def get_params(self, deep=True):
+        return {name: getattr(self, name) for name in self._param_names}
+
+    def set_params(self, **params):
+        for name, value in params.items():
+            if name not in self._param_names:
+                raise ValueError(f"unknown parameter {name!r} for SoftmaxRegression; valid: {', '.join(self._param_names)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        changed = {k: v for k, v in self.get_params().items() if v != type(self)().get_params()[k]}
+        return f"SoftmaxRegression({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # -- fitting -----------------------------------------------------------
+    def fit(self, X, y):
+        """Fit W, b to X (N, m) and labels y: (N,) class labels or (N, n) label rows.
+
+        Returns
+        -------
+        self
+        """
+        check_params(self)
+        X = check_X(X)
+        labels = check_labels(y, X.shape[0], dtype=X.dtype)
+        N, m = X.shape
+        n = labels.n_classes
+        dtype = X.dtype
+        codes, rows = labels.codes, labels.rows
+        method = self.method
+        max_epochs = self.max_epochs or _DEFAULT_EPOCHS[method]
+        l2 = float(self.l2)
+        if self.learning_rate == "auto":
+            if method == "batch":
+                L = batch_lipschitz(X, codes, rows, l2)
+            else:
+                L = stochastic_lipschitz(X, codes, rows, l2, 1 if method == "sgd" else self.batch_size)
+            alpha = 1.0 / L
+            hint = "the data may have extreme values; standardize the features"
+        else:
+            alpha = float(self.learning_rate)
+            hint = f"learning_rate={self.learning_rate!r} is too large; try a smaller one or 'auto'"
+        self.learning_rate_ = alpha
+        W = np.zeros((n, m), dtype)
+        b = np.zeros(n, dtype)
+        monitor = Monitor(self.callback, self.verbose, max_epochs, hint)
+        monitor.keep(W, b, 0)
+        self.interrupted_ = False
+        converged = False
+        epochs = 0
+        with blas_capped() as capped:
+            B = block_rows(m, n, dtype.itemsize)
+            threads = fit_threads(self.n_threads, -(-N // B), N * m, capped) if method == "batch" else 1
+            with BatchKernel(X, codes, rows, n, l2, n_threads=threads, block=B) as kernel:
+                try:
+                    with np.errstate(over="ignore", invalid="ignore"):  # divergence -> DivergenceError
+                        if method == "batch":
+                            W, b, epochs, converged = run_batch(
+                                kernel, W, b, dtype.type(alpha), accelerate=bool(self.accelerate),
+                                max_epochs=max_epochs, tol=self.tol, monitor=monitor,
+                            )
+                        else:
+                            W, b, epochs, converged = self._run_stochastic(
+                                kernel, X, codes, rows, W, b, alpha, l2, max_epochs, monitor
+                            )
+                except KeyboardInterrupt:
+                    W, b, epochs = monitor.W, monitor.b, monitor.kept_epoch
+                    self.interrupted_ = True
+        self.coef_ = np.ascontiguousarray(W, dtype=dtype)
+        self.intercept_ = np.ascontiguousarray(b, dtype=dtype)
+        self.classes_ = labels.classes
+        self.n_features_in_ = m
+        self.n_iter_ = epochs
+        self.converged_ = converged
+        self.loss_history_ = monitor.loss_history
+        self.grad_max_history_ = monitor.grad_history
+        if self.interrupted_:
+            warnings.warn(
+                f"training interrupted (KeyboardInterrupt) after {epochs} epoch(s); kept the last good weights",
+                TrainingInterruptedWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _run_stochastic(self, kernel, X, codes, rows, W, b, alpha, l2, max_epochs, monitor):
+        """sgd / minibatch epochs; the full-batch gradient is evaluated after each epoch
+        (for the loss history and the ``tol`` test)."""
+        rng = self.random_state if isinstance(self.random_state, np.random.Generator) \
+            else np.random.default_rng(self.random_state)
+        N = X.shape[0]
+        s = None
+        if rows is not None:
+            s = rows.sum(axis=1, dtype=X.dtype)
+            if np.all(s == 1):
+                s = None
+        dW = np.empty_like(W)
+        db = np.empty_like(b)
+        W = W.copy()
+        b = b.copy()
+        for epoch in range(1, max_epochs + 1):
+            order = rng.permutation(N)
+            if self.method == "sgd":
+                sgd_epoch(X, codes, rows, s, order, W, b, alpha, l2)
+            else:
+                minibatch_epoch(X, codes, rows, s, order, self.batch_size, W, b, alpha, l2)
+            J = kernel(W, b, dW, db)
+            gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
+            monitor.keep(W.copy(), b.copy(), epoch)
+            stop = monitor.epoch_end(epoch, J, dW, db, gmax)
+            if gmax < self.tol:
+                return W, b, epoch, True
+            if stop:
+                return W, b, epoch, False
+        return W, b, max_epochs, False
+
+    # -- prediction --------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(
+                "this SoftmaxRegression is not fitted yet; call fit(X, y) before predict, "
+                "predict_proba, decision_function or score"
+            )
+
+    def decision_function(self, X):
+        """Logits V = X W^T + b, shape (N, n_classes)."""
+        self._check_fitted()
+        X = check_X(X, n_features=self.n_features_in_)
+        dtype = np.result_type(X.dtype, self.coef_.dtype)
+        return X.astype(dtype, copy=False) @ self.coef_.T.astype(dtype, copy=False) + self.intercept_
+
+    def predict_proba(self, X):
+        """p = softmax(X W^T + b), shape (N, n_classes); rows sum to 1, columns follow ``classes_``."""
+        return softmax(self.decision_function(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """ln p, computed as log-sum-exp (finite even where p underflows)."""
+        from ._softmax import log_softmax
+        return log_softmax(self.decision_function(X), axis=1)
+
+    def predict(self, X):
+        """Class with the largest logit (= largest probability), from ``classes_``."""
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+    def score(self, X, y):
+        """Mean accuracy. ``y``: class labels (N,), or label rows (N, n) compared by argmax."""
+        self._check_fitted()
+        pred = self.predict(X)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == len(self.classes_):
+            y = self.classes_[np.argmax(y, axis=1)]
+        if y.shape != pred.shape:
+            raise ValueError(f"y has shape {y.shape} but X has {pred.shape[0]} samples")
+        return float(np.mean(pred == y))

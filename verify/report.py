@@ -1,0 +1,378 @@
+"""`python -m verify`: the verification report for softmax regression.
+
+Sections:
+  1. the symbolic proof for all n, m (`derivation.prove_general`);
+  2. entry-by-entry proofs at concrete sizes (`derivation.prove_gradients`);
+  3. the handwritten derivation, step by step, as written and corrected
+     (`derivation.check_steps`), with its mistakes explained;
+  4. the numeric gradient check (`verify.numeric_report.numeric_section`).
+
+Exit status: 0 when the gradient formula the trainer uses,
+    dJ/dw_ij = -x_j (y'_i - p_i sum_k y'_k),  dJ/db_i = -(y'_i - p_i sum_k y'_k),
+is proved (sections 1 and 2), the corrected derivation has no refuted step and the numeric
+check passes; 1 otherwise; 2 for bad command-line options. Mistakes found in the
+handwritten text are findings, not failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+
+__all__ = ["main", "build_parser", "parse_sizes"]
+
+DEFAULT_SIZES = "1x1,2x2,3x3,4x4,5x5"
+_MARKS_UNICODE = {"proved": "\u2713", "given": "\u00b7", "refuted": "\u2717", "unknown": "?",
+                  "computed": "\u00b7", "skipped": "-"}
+_MARKS_ASCII = {"proved": "ok", "given": "..", "refuted": "XX", "unknown": "??",
+                "computed": "..", "skipped": "--"}
+
+
+def parse_sizes(text: str) -> list:
+    """Parse "2x3,4x4" into [(2, 3), (4, 4)].
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Naming the bad item, for anything that is not N x M with positive ints <= 60.
+    """
+    from derivation.model import MAX_CLASSES, MAX_FEATURES
+
+    sizes = []
+    for item in text.split(","):
+        item = item.strip()
+        match = re.fullmatch(r"(\d{1,3})\s*[xX*]\s*(\d{1,3})", item)
+        if not match:
+            raise argparse.ArgumentTypeError(
+                f"bad size {item!r}: expected NxM such as 2x3 (comma-separated list)")
+        n, m = int(match.group(1)), int(match.group(2))
+        if not (1 <= n <= MAX_CLASSES and 1 <= m <= MAX_FEATURES):
+            raise argparse.ArgumentTypeError(
+                f"bad size {item!r}: need 1 <= n <= {MAX_CLASSES} and 1 <= m <= {MAX_FEATURES}")
+        sizes.append((n, m))
+    return sizes
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    if not re.fullmatch(r"\d{1,6}", text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface of `python -m verify` / `softmax-verify`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m verify",
+        description=(
+            "Verify the softmax-regression gradient dJ/dw_ij = -x_j (y'_i - p_i sum_k y'_k), "
+            "dJ/db_i = -(y'_i - p_i sum_k y'_k) (reducing to -x_j (y'_i - p_i) for one-hot "
+            "labels): a SymPy proof for symbolic n and m, entry-by-entry proofs at concrete "
+            "sizes, a step-by-step check of the handwritten derivation (as written and "
+            "corrected; its mistakes are reported with counterexamples and the assumption "
+            "that repairs them), and a numeric finite-difference check."),
+        epilog=(
+            "Marks: \u2713/ok proved, \u2717/XX refuted (with counterexample), ?/?? unknown, "
+            "\u00b7/.. given (definition, not checked). Exit status: 0 if the formula the "
+            "trainer uses is proved, the corrected derivation has no refuted step and the "
+            "numeric check passes (or is skipped/unavailable); 1 if a proof or the numeric "
+            "check fails; 2 for bad options. Mistakes in the handwritten derivation are "
+            "findings and do not change the exit status."),
+    )
+    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes(DEFAULT_SIZES),
+                        metavar="NxM[,NxM...]",
+                        help=f"concrete sizes (classes x features) for the per-entry proofs "
+                             f"(default: {DEFAULT_SIZES}; each at most 60x60)")
+    parser.add_argument("--latex", action="store_true",
+                        help="also print the LaTeX of every step (general proof and "
+                             "handwritten derivation)")
+    parser.add_argument("--no-numeric", action="store_true",
+                        help="skip the numeric gradient-check section")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random seed of the numeric section (default 0)")
+    parser.add_argument("--trials", type=_positive_int, default=5,
+                        help="number of random trials in the numeric section (default 5)")
+    parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+                        help="time budget per equivalence check of a handwritten step "
+                             "(default 5)")
+    parser.add_argument("--proof-timeout", type=_positive_float, default=60.0,
+                        metavar="SECONDS",
+                        help="time budget for each per-entry proof and the general proof "
+                             "(default 60)")
+    parser.add_argument("--no-handwritten", action="store_true",
+                        help="skip the handwritten-derivation section")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list every entry of the per-entry proofs and every repair "
+                             "attempt")
+    parser.add_argument("--ascii", action="store_true",
+                        help="use ASCII marks (ok/XX/??) instead of \u2713/\u2717/? "
+                             "(automatic when the output encoding cannot show them)")
+    return parser
+
+
+class _Out:
+    """Line printer with marks that fall back to ASCII when the stream cannot encode them."""
+
+    def __init__(self, stream, ascii_only: bool):
+        self.stream = stream
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        if not ascii_only:
+            try:
+                "\u2713\u2717\u00b7\u2264".encode(encoding)
+            except (UnicodeEncodeError, LookupError):
+                ascii_only = True
+        self.ascii = ascii_only
+        self.marks = _MARKS_ASCII if ascii_only else _MARKS_UNICODE
+
+    def mark(self, status: str) -> str:
+        return self.marks.get(status, "?")
+
+    def __call__(self, text: str = "") -> None:
+        if self.ascii:
+            text = text.encode("ascii", "replace").decode("ascii")
+        print(text, file=self.stream)
+
+
+def _fmt_value(value) -> str:
+    import sympy
+
+    if value is None:
+        return "?"
+    try:
+        value = sympy.sympify(value) if not isinstance(value, sympy.Basic) else value
+        if value.is_Rational or value.is_Integer:
+            return str(value)
+        return str(sympy.N(value, 8))
+    except (TypeError, ValueError, AttributeError, sympy.SympifyError):
+        return str(value)
+
+
+def _fmt_point(point) -> str:
+    if not point:
+        return "(none)"
+    items = sorted(point.items(), key=lambda kv: str(kv[0]))
+    return ", ".join(f"{k}={_fmt_value(v)}" for k, v in items)
+
+
+def _heading(out, title: str) -> None:
+    out()
+    out(title)
+    out("-" * len(title))
+
+
+# -- sections ------------------------------------------------------------------------------
+def _section_general(out, args) -> bool:
+    from derivation.general import prove_general
+
+    _heading(out, "1. Proof for all n, m (symbolic sizes, IndexedBase/Sum/KroneckerDelta)")
+    proof = prove_general(timeout=args.proof_timeout)
+    out(f"{out.mark('proved' if proof.holds else 'refuted')} "
+        f"{'HOLDS' if proof.holds else 'NOT PROVED'} for all n, m >= 1 and 1 <= p <= n, "
+        f"1 <= q <= m  ({proof.elapsed:.2f} s)")
+    out("   abbreviations: S = sum_k e^{V_k}, Y = sum_i y'_i, V_p = sum_j w[p,j] x[j] + b[p]")
+    for number, step in enumerate(proof.steps, 1):
+        out(f"  {out.mark(step.status)} {number:2d}. {step.title}")
+        out(f"        {step.text()}")
+        out(f"        [{step.method}]")
+        if args.latex:
+            out(f"        LaTeX: {step.latex()}")
+    return proof.holds
+
+
+def _section_entries(out, args) -> bool:
+    from derivation.proofs import prove_gradients
+
+    _heading(out, "2. Entry-by-entry proofs at concrete sizes")
+    out("   every dJ/dw_ij and dJ/db_i, general soft-label form, and its one-hot reduction")
+    ok = True
+    for n, m in args.sizes:
+        proof = prove_gradients(n, m, timeout=args.proof_timeout)
+        ok = ok and proof.holds
+        out(f"  {out.mark('proved' if proof.holds else 'refuted')} {proof}")
+        if args.verbose:
+            for e in proof.entries:
+                out(f"      {out.mark(e.status)} dJ/d{e.name} (one-hot: {e.one_hot})")
+    return ok
+
+
+def _explain(out, check, indent="      ") -> None:
+    """Explain a refuted/unknown step: counterexample, stated assumption, repair."""
+    step, verdict = check.step, check.verdict
+    if step.note:
+        out(f"{indent}reading: {step.note}")
+    if verdict is not None and verdict.counterexample:
+        out(f"{indent}counterexample: {_fmt_point(verdict.counterexample)}")
+        out(f"{indent}  this line = {_fmt_value(verdict.lhs_value)}, "
+            f"step {check.base} {'(differentiated) ' if step.relation == 'derivative' else ''}"
+            f"= {_fmt_value(verdict.rhs_value)}")
+    elif verdict is not None:
+        out(f"{indent}{verdict.reason}")
+    if step.assumption is not None:
+        identity = check.assumption_identity
+        if identity is not None and identity.status == "refuted":
+            value = _fmt_value(identity.lhs_value)
+            out(f"{indent}stated assumption '{step.assumption_text}' is not an identity: "
+                f"its left side is {value} at {_fmt_point(identity.counterexample)}")
+        stated = check.stated_verdict
+        if stated is not None:
+            out(f"{indent}under the stated assumption alone: {stated.status}")
+    repair = check.repair
+    if repair is not None:
+        label_reading = any(_is_label_reading(eq) for alt in repair.alternatives for eq in alt)
+        out(f"{indent}=> holds under: {repair.name}")
+        if label_reading:
+            out(f"{indent}   so y_i in this line must be the label y'_i, not the prediction "
+                f"the seed calls y_i (y/y' mix-up)")
+        if step.assumption is not None and check.stated_verdict is not None \
+                and check.stated_verdict.status != "proved":
+            out(f"{indent}   so the assumption this step needs is {repair.name}, "
+                f"not the stated '{step.assumption_text}'")
+    elif check.repairs:
+        out(f"{indent}=> no known assumption makes it hold "
+            f"(tried: {'; '.join(r.name for r in check.repairs)})")
+        last = check.repairs[-1].failing
+        if last is not None and last.counterexample:
+            labels = {k: v for k, v in last.counterexample.items() if str(k).startswith("y")}
+            out(f"{indent}   wrong even under '{check.repairs[-1].name}': "
+                f"take {_fmt_point(labels)}")
+            out(f"{indent}   at {_fmt_point(last.counterexample)}")
+            out(f"{indent}   this line = {_fmt_value(last.lhs_value)}, "
+                f"step {check.base} = {_fmt_value(last.rhs_value)}")
+
+
+def _is_label_reading(eq) -> bool:
+    from derivation.handwritten import Y_IS_LABEL
+
+    return eq == Y_IS_LABEL
+
+
+def _print_steps(out, checks, args) -> None:
+    for check in checks:
+        step = check.step
+        relation = {"given": "given", "equal": f"= step {check.base}",
+                    "derivative": f"d/d{step.wrt} of step {check.base}"}[step.relation]
+        under = ""
+        if check.under:
+            under = f"  (under its stated assumption {step.assumption_text})"
+        out(f"  {out.mark(check.status)} {step.label:3s} [{relation}]{under}")
+        out(f"        {_short_latex(step.latex)}")
+        if args.latex:
+            import sympy
+            out(f"        LaTeX (checked form): {sympy.latex(step.expr)}")
+        if args.verbose and check.repairs:
+            for attempt in check.repairs:
+                out(f"        tried {attempt.name}: {'holds' if attempt.holds else 'no'}")
+
+
+def _short_latex(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _section_handwritten(out, args) -> tuple:
+    from derivation import handwritten as hw
+
+    n, m = hw.SIZE
+    i, j = hw.ENTRY
+    _heading(out, "3. The handwritten derivation, step by step")
+    out(f"   index-level lines checked at n={n} classes, m={m} features, entry i={i}, j={j};")
+    out("   the seed's V is S = sum_k e^{v_k}; its letter y_i is kept as the symbol y_1")
+    out("")
+    out("   As written:")
+    written = hw.check_steps(hw.AS_WRITTEN, timeout=args.timeout)
+    _print_steps(out, written, args)
+    findings = [c for c in written if c.status in ("refuted", "unknown")]
+    out("")
+    out(f"   Findings in the derivation as written ({len(findings)}):")
+    for number, check in enumerate(findings, 1):
+        out(f"   {number}. {out.mark(check.status)} step {check.step.label} is {check.status}: "
+            f"{_short_latex(check.step.latex, 90)}")
+        _explain(out, check)
+    out("")
+    out("   Corrected:")
+    corrected = hw.check_steps(hw.CORRECTED, timeout=args.timeout)
+    _print_steps(out, corrected, args)
+    refuted = [c for c in corrected if c.status == "refuted"]
+    unknown = [c for c in corrected if c.status == "unknown"]
+    checked = [c for c in corrected if c.status != "given"]
+    out(f"   corrected derivation: {sum(c.status == 'proved' for c in checked)}/{len(checked)} "
+        f"checked steps proved, {len(refuted)} refuted, {len(unknown)} unknown")
+    for check in refuted + unknown:
+        _explain(out, check)
+    return not refuted, len(findings)
+
+
+def _section_numeric(out, args) -> tuple:
+    """Returns (ok, state) with state in {"passed", "failed", "skipped", "unavailable"}."""
+    _heading(out, "4. Numeric gradient check")
+    if args.no_numeric:
+        out("   skipped (--no-numeric)")
+        return True, "skipped"
+    try:
+        from verify.numeric_report import numeric_section
+    except ImportError as exc:
+        out(f"   numeric section unavailable: cannot import verify.numeric_report ({exc})")
+        return True, "unavailable"
+    try:
+        text, ok = numeric_section(seed=args.seed, trials=args.trials)
+    except Exception as exc:  # report, do not crash: the section failed
+        out(f"   numeric section FAILED with {type(exc).__name__}: {exc}")
+        return False, "failed"
+    for line in str(text).splitlines():
+        out(f"   {line}")
+    return bool(ok), "passed" if ok else "failed"
+
+
+def main(argv=None) -> int:
+    """Run the report; return the exit status (0 = the trainer's formula is proved).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: sys.argv[1:]).
+    """
+    args = build_parser().parse_args(argv)
+    out = _Out(sys.stdout, args.ascii)
+    start = time.perf_counter()
+    out("Softmax-regression gradient verification")
+    out("=========================================")
+    out("Model: V_i = sum_j w_ij x_j + b_i, S = sum_k e^{V_k}, p_i = e^{V_i}/S, "
+        "J = -sum_i y'_i ln p_i")
+    out("Formula the trainer uses: dJ/dw_ij = -x_j (y'_i - p_i sum_k y'_k), "
+        "dJ/db_i = -(y'_i - p_i sum_k y'_k)")
+    out("                          (= -x_j (y'_i - p_i) and -(y'_i - p_i) when sum_k y'_k = 1)")
+
+    general_ok = _section_general(out, args)
+    entries_ok = _section_entries(out, args)
+    corrected_ok, findings = True, None
+    if args.no_handwritten:
+        _heading(out, "3. The handwritten derivation")
+        out("   skipped (--no-handwritten)")
+    else:
+        corrected_ok, findings = _section_handwritten(out, args)
+    numeric_ok, numeric_state = _section_numeric(out, args)
+
+    ok = general_ok and entries_ok and corrected_ok and numeric_ok
+    _heading(out, "Summary")
+    out(f"  {out.mark('proved' if general_ok else 'refuted')} general proof (all n, m): "
+        f"{'proved' if general_ok else 'NOT proved'}")
+    sizes = ", ".join(f"{n}x{m}" for n, m in args.sizes)
+    out(f"  {out.mark('proved' if entries_ok else 'refuted')} per-entry proofs ({sizes}): "
+        f"{'proved' if entries_ok else 'NOT proved'}")
+    if findings is not None:
+        out(f"  {out.mark('proved' if corrected_ok else 'refuted')} corrected derivation: "
+            f"{'no refuted step' if corrected_ok else 'has a refuted step'}; "
+            f"the derivation as written has {findings} finding(s) (not failures)")
+    out(f"  {out.mark('proved' if numeric_ok else 'refuted')} numeric check: {numeric_state}")
+    out(f"  => {'VERIFIED' if ok else 'FAILED'}  ({time.perf_counter() - start:.1f} s)")
+    return 0 if ok else 1
