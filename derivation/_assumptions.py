@@ -100,7 +100,7 @@ def _choose(f, symbols):
         linear = _linear(f, s)
         if linear is not None:
             c, r = linear
-            tier = 0 if c.is_number else (1 if c.is_zero is False else 3)
+            tier = 3 if c.is_zero is not False else (0 if c.is_number else 1)
             found = (tier, -r / c)
         elif sum(1 for node in sympy.preorder_traversal(f) if node == s) == 1:
             isolated = _isolate(f, s)

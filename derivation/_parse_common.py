@@ -17,6 +17,8 @@ from derivation.errors import ParseError, UnsafeExpressionError
 # --- limits -------------------------------------------------------------------------
 MAX_LENGTH = 2000  # characters of user text
 MAX_DEPTH = 100  # nesting of brackets, braces, calls and exponents
+MAX_CALL_DEPTH = 30  # nesting of function calls (SymPy slows down on log(log(...)))
+MAX_CALLS = 50  # function calls in one formula (each log/Abs costs SymPy ~1-3 ms)
 MAX_EXPONENT = 1000  # |numerator| and denominator of a numeric exponent
 MAX_DIGITS = 1000  # decimal digits of a literal or of a numeric power's value
 MAX_ROOT_DIGITS = 100  # digits of a number whose non-integer power (root) is taken
@@ -164,7 +166,7 @@ def power(src: Source, pos: int, base: sympy.Expr, exponent: sympy.Expr) -> symp
     """
     if base.is_zero and exponent.is_negative:
         raise src.error(pos, "division by zero")
-    if exponent.is_Rational:
+    if exponent.is_Rational and base is not sympy.E:  # e**n is exp(n): nothing to compute
         p, q = exponent.p, exponent.q
         if abs(p) > MAX_EXPONENT or q > MAX_EXPONENT:
             raise src.error(
@@ -221,3 +223,30 @@ def finish(src: Source, expr: sympy.Expr) -> sympy.Expr:
         raise src.error(None, f"expression is undefined (division by zero?): got {expr}")
     check_exponents(src, None, expr)
     return expr
+
+
+class Nesting:
+    """Counters of a parser: nesting (``MAX_DEPTH``), nested calls (``MAX_CALL_DEPTH``),
+    all calls (``MAX_CALLS``)."""
+
+    def __init__(self, src: Source):
+        self.src, self.depth, self.calls, self.total_calls = src, 0, 0, 0
+
+    def enter(self, pos: int, *, call: bool = False) -> None:
+        """Go one level deeper at ``pos``; refuse beyond the limits."""
+        self.depth += 1
+        self.calls += call
+        self.total_calls += call
+        if self.total_calls > MAX_CALLS:
+            raise self.src.error(pos, f"more than {MAX_CALLS} function calls", unsafe=True)
+        if self.depth > MAX_DEPTH:
+            raise self.src.error(pos, f"expression is nested more than {MAX_DEPTH} deep",
+                                 unsafe=True)
+        if self.calls > MAX_CALL_DEPTH:
+            raise self.src.error(
+                pos, f"function calls are nested more than {MAX_CALL_DEPTH} deep", unsafe=True
+            )
+
+    def leave(self, *, call: bool = False) -> None:
+        self.depth -= 1
+        self.calls -= call

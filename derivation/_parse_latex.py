@@ -27,7 +27,7 @@ import sympy
 
 from derivation._parse_common import (
     FUNCTIONS,
-    MAX_DEPTH,
+    Nesting,
     Source,
     Token,
     call,
@@ -71,7 +71,7 @@ class LatexParser:
 
     def __init__(self, src: Source, tokens: list[Token]):
         self.src, self.tokens, self.i = src, tokens, 0
-        self.depth = 0
+        self.nest = Nesting(src)
         self.bars = 0  # how many |...| groups opened by a plain bar are open
 
     # --- helpers ---------------------------------------------------------------------
@@ -95,12 +95,6 @@ class LatexParser:
         if t.kind == "end":
             return "end of input"
         return repr("\\" + t.text if t.kind == "cmd" else t.text)
-
-    def enter(self, pos: int) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.src.error(pos, f"expression is nested more than {MAX_DEPTH} deep",
-                                 unsafe=True)
 
     # --- grammar ---------------------------------------------------------------------
     def parse_all(self) -> sympy.Expr:
@@ -287,21 +281,21 @@ class LatexParser:
 
     def brace_group(self) -> sympy.Expr:
         t = self.take()  # {
-        self.enter(t.pos)
+        self.nest.enter(t.pos)
         value = self.expr()
         if self.tok.kind != "rbrace":
             raise self.err(self.tok, f"expected '}}' to close the '{{' at position {t.pos}, "
                                      f"found {self.found()}")
         self.take()
-        self.depth -= 1
+        self.nest.leave()
         return value
 
     def delimited(self, args: bool = False) -> list[sympy.Expr]:
         """``( expr )``, ``[ expr ]``, ``\\{ expr \\}``, ``|expr|``; with ``args``,
         comma-separated expressions (for function calls)."""
         t = self.take()
-        self.enter(t.pos)
         bar = t.kind == "bar"
+        self.nest.enter(t.pos, call=t.text == "|")  # |x| is the call Abs(x)
         self.bars += bar
         values = [self.expr()]
         while args and self.tok.kind == ",":
@@ -315,7 +309,7 @@ class LatexParser:
                               f"{t.pos}, found {self.found()}")
         self.take()
         self.bars -= bar
-        self.depth -= 1
+        self.nest.leave(call=t.text == "|")
         if closer == "|":
             return [sympy.Abs(v) for v in values]
         return values
@@ -370,6 +364,7 @@ class LatexParser:
 
     def function(self, t: Token) -> sympy.Expr:
         """``\\ln x``, ``\\exp(x)``, ``\\log_{2} x``, ``\\sin^2 x``, ``\\log{\\left(x\\right)}``."""
+        self.nest.enter(t.pos, call=True)  # \ln \ln \ln ... x nests without brackets
         base = sup = None
         if t.text == "log" and self.tok.kind == "_":
             self.take()
@@ -386,6 +381,7 @@ class LatexParser:
             args = [self.factor()]
         else:
             raise self.err(nxt, f"missing argument of {t.text}, found {self.found()}")
+        self.nest.leave(call=True)
         if base is not None:
             args.append(base)
         value = call(self.src, t.pos, t.text, args)

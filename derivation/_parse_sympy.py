@@ -22,7 +22,7 @@ import sympy
 
 from derivation._parse_common import (
     FUNCTIONS,
-    MAX_DEPTH,
+    Nesting,
     PYTHON_KEYWORDS,
     Source,
     Token,
@@ -94,7 +94,8 @@ class SympyParser:
     """Recursive-descent parser over the tokens of :func:`tokenize`."""
 
     def __init__(self, src: Source, tokens: list[Token]):
-        self.src, self.tokens, self.i, self.depth = src, tokens, 0, 0
+        self.src, self.tokens, self.i = src, tokens, 0
+        self.nest = Nesting(src)
 
     # --- helpers ---------------------------------------------------------------------
     @property
@@ -113,12 +114,6 @@ class SympyParser:
 
     def _found(self) -> str:
         return "end of input" if self.tok.kind == "end" else repr(self.tok.text)
-
-    def enter(self, pos: int) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.src.error(pos, f"expression is nested more than {MAX_DEPTH} deep",
-                                 unsafe=True)
 
     # --- grammar ---------------------------------------------------------------------
     def parse_all(self) -> sympy.Expr:
@@ -166,16 +161,16 @@ class SympyParser:
 
     def power(self) -> sympy.Expr:
         # a ** b ** c is a ** (b ** c): collect the chain, fold from the right.
-        depth0 = self.depth
+        depth0 = self.nest.depth
         operands = [(None, False, self.primary())]
         while self.tok.kind == "**":
             pos = self.take().pos
-            self.enter(pos)
+            self.nest.enter(pos)
             negative = False
             while self.tok.kind in ("+", "-"):
                 negative ^= self.take().kind == "-"
             operands.append((pos, negative, self.primary()))
-        self.depth = depth0
+        self.nest.depth = depth0
         pos, negative, value = operands.pop()
         value = -value if negative else value
         while operands:
@@ -197,10 +192,10 @@ class SympyParser:
             return self.name(t)
         if t.kind in ("(", "["):
             self.take()
-            self.enter(t.pos)
+            self.nest.enter(t.pos)
             inner = self.expr()
             self.expect(")" if t.kind == "(" else "]")
-            self.depth -= 1
+            self.nest.leave()
             return inner
         if t.kind == "end":
             raise self.src.error(t.pos, "unexpected end of input (an operand is missing)")
@@ -217,13 +212,13 @@ class SympyParser:
         if t.text not in FUNCTIONS:  # refuse before reading the arguments
             call(self.src, t.pos, t.text, [])
         open_ = self.take()
-        self.enter(open_.pos)
+        self.nest.enter(open_.pos, call=True)
         args = [self.expr()]
         while self.tok.kind == ",":
             self.take()
             args.append(self.expr())
         self.expect(")")
-        self.depth -= 1
+        self.nest.leave(call=True)
         return call(self.src, t.pos, t.text, args)
 
 

@@ -44,6 +44,7 @@ _INPROCESS_NODES = 120
 _INPROCESS_TERMS = 150
 _SAMPLES_FIRST = 30     # valid points in the quick search before simplify
 _SAMPLES_TOTAL = 200    # valid points overall
+_NOT_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
 
 
 def _eq_text(eq):
@@ -285,6 +286,11 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
 
     # ---- exact reasoning, cheap normalisations first ----
     L, R = left.xreplace(solved.proof), right.xreplace(solved.proof)
+    for side, expr in (("lhs", L), ("rhs", R)):
+        if expr.has(*_NOT_FINITE):
+            return verdict("unknown", method="none", reason=(
+                f"{side} contains {', '.join(map(str, expr.atoms(*_NOT_FINITE) or _NOT_FINITE))}"
+                " (undefined or infinite: e.g. a division by zero), so it has no real value."))
     under = " after substituting " + ", ".join(
         f"{s} = {g}" for s, g in solved.proof.items()) if solved.proof else ""
     if L == R:

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Idx, IndexedBase, Sum  # noqa: F401  (Idx: documented alternative)
+from sympy import IndexedBase, Sum
 
 __all__ = ["prove_general", "GeneralProof", "GeneralStep", "general_model", "compact"]
 

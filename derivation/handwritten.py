@@ -20,7 +20,6 @@ The corrected steps write y'_1 throughout.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import sympy
@@ -302,6 +301,36 @@ CORRECTED = tuple(_chain_steps(labels[_I], corrected=True))
 
 
 # -- checking ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CheckerFailure:
+    """Stand-in verdict when the checker raised a DerivationError (status "unknown")."""
+
+    reason: str
+    assumptions: tuple = ()
+    status: str = "unknown"
+    counterexample: object = None
+    lhs_value: object = None
+    rhs_value: object = None
+    method: str = "checker error"
+    elapsed: float = 0.0
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def _guarded(equivalent):
+    """Wrap the checker so that a DerivationError becomes an "unknown" verdict."""
+    from derivation.errors import DerivationError
+
+    def check(lhs, rhs, *, assume=(), timeout=5.0):
+        try:
+            return equivalent(lhs, rhs, assume=assume, timeout=timeout)
+        except DerivationError as exc:
+            return _CheckerFailure(f"{type(exc).__name__}: {exc}", tuple(assume))
+
+    return check
+
+
 def _default_checker():
     from derivation.equivalence import equivalent
     return equivalent
@@ -312,7 +341,7 @@ def _repair_candidates(expr_symbols) -> list:
     base = list(KNOWN_ASSUMPTIONS.items())
     if SEED_Y not in expr_symbols:
         return base
-    label_reading = f"y_i = y'_i (y_i read as the label)"
+    label_reading = "y_i = y'_i (y_i read as the label)"
     out = [(label_reading, ((Y_IS_LABEL,),))]
     for name, alternatives in base:
         out.append((name, alternatives))
@@ -354,7 +383,7 @@ def check_steps(steps, *, timeout: float = 5.0, checker=None, repair: bool = Tru
     for s in steps:
         if not isinstance(s, Step):
             raise TypeError(f"check_steps expects Step objects, got {type(s).__name__}: {s!r}")
-    equivalent = checker or _default_checker()
+    equivalent = _guarded(checker or _default_checker())
     seen: dict = {}
     results = []
     previous = None

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derivation.errors import ParseError, UnsafeExpressionError
-from derivation.model import SoftmaxModel, validate_size, weight_name
+from derivation.model import SoftmaxModel, validate_size
 
 __all__ = [
     "CandidateCheck",
@@ -66,7 +66,6 @@ VOCABULARY = (
     ("Y", "sum_k y'_k (the seed's Y)"),
 )
 
-_INDEX_LETTERS = ("i", "j")
 _MAX_TEXT = 2000
 
 # "\hat{y}_i", "\hat y_i", "\widehat{y}_i" -> "p_i" before parsing (a plain text rewrite,
@@ -215,7 +214,7 @@ class CandidateCheck:
         if f is None or f.verdict.status != "refuted":
             return []
         v = f.verdict
-        point = ", ".join(f"{s} = {_fmt(val)}" for s, val in _sorted_point(v.counterexample))
+        point = _point_text(v.counterexample)
         return [
             f"  at {point}",
             f"  candidate = {_fmt(v.lhs_value)}",
@@ -240,7 +239,7 @@ class CandidateCheck:
                        r"(with $p_k = e^{V_k}/S$, $S = \sum_k e^{V_k}$)")
             if f.verdict.status == "refuted":
                 v = f.verdict
-                pt = ", ".join(f"{sympy.latex(s)} = {_fmt(val)}" for s, val in _sorted_point(v.counterexample))
+                pt = _point_text(v.counterexample, latex=True)
                 out.append(f"\nAt ${pt}$: candidate $= {_fmt(v.lhs_value)}$, true $= {_fmt(v.rhs_value)}$.")
         for note in self.notes:
             out.append(f"\n*Note:* {_md_escape(note)}")
@@ -256,8 +255,18 @@ class CandidateCheck:
 _COLOURS = {"proved": "#1a7f37", "refuted": "#cf222e", "unknown": "#9a6700", "error": "#cf222e"}
 
 
-def _sorted_point(point: dict) -> list:
-    return sorted(point.items(), key=lambda kv: str(kv[0]))
+def _point_text(point: dict, *, latex: bool = False) -> str:
+    """The non-zero coordinates of a point, then "(all other symbols 0)"."""
+    items = sorted(point.items(), key=lambda kv: str(kv[0]))
+    shown = [(s, v) for s, v in items if v != 0]
+    name = sympy.latex if latex else str
+    text = ", ".join(f"{name(s)} = {_fmt(v)}" for s, v in shown)
+    rest = len(items) - len(shown)
+    if not shown:
+        return r"\text{all symbols } 0" if latex else "all symbols 0"
+    if rest:
+        text += r" \quad (\text{all other symbols } 0)" if latex else " (all other symbols 0)"
+    return text
 
 
 def _fmt(value) -> str:

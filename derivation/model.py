@@ -74,6 +74,8 @@ class SoftmaxModel:
         Labels y'_i (symbol names "y'_i").
     V : sympy.Matrix, shape (n, 1)
         Logits V_i = sum_j w_ij x_j + b_i.
+    E : tuple of sympy.Expr
+        e^{V_k}, k = 1..n.
     S : sympy.Expr
         S = sum_k e^{V_k}.
     p : sympy.Matrix, shape (n, 1)
@@ -91,12 +93,16 @@ class SoftmaxModel:
         self.y = sympy.Matrix(n, 1, lambda i, _: _real(f"y'_{i + 1}"))
         # V_i = sum_j w_ij x_j + b_i
         self.V = self.W * self.x + self.b
+        # e^{V_k}, unevaluated: SymPy's automatic evaluation cannot change e^{linear form}
+        # and is slow on long sums
+        self.E = tuple(sympy.exp(v, evaluate=False) for v in self.V)
         # S = sum_k e^{V_k}
-        self.S = sympy.Add(*[sympy.exp(v) for v in self.V])
+        self.S = sympy.Add(*self.E)
         # p_i = e^{V_i} / S
-        self.p = self.V.applyfunc(lambda v: sympy.exp(v) / self.S)
-        # J = -sum_i y'_i ln p_i
-        self.J = -sympy.Add(*[self.y[i] * sympy.log(self.p[i]) for i in range(n)])
+        self.p = sympy.Matrix(n, 1, lambda i, _: self.E[i] / self.S)
+        # J = -sum_i y'_i ln p_i  (log kept unevaluated: SymPy's automatic log evaluation
+        # only costs time here, it cannot simplify ln(e^{V_i}/S))
+        self.J = -sympy.Add(*[self.y[i] * sympy.log(self.p[i], evaluate=False) for i in range(n)])
 
     # -- the formulas the trainer uses -------------------------------------------------
     def label_sum(self) -> sympy.Expr:

@@ -20,6 +20,8 @@ import sympy
 
 from derivation._parse_common import (
     FUNCTIONS,
+    MAX_CALL_DEPTH,
+    MAX_CALLS,
     MAX_DEPTH,
     MAX_DIGITS,
     MAX_EXPONENT,
@@ -42,6 +44,8 @@ __all__ = [
     "KNOWN_FUNCTIONS",
     "MAX_LENGTH",
     "MAX_DEPTH",
+    "MAX_CALL_DEPTH",
+    "MAX_CALLS",
     "MAX_EXPONENT",
     "MAX_DIGITS",
 ]
@@ -83,7 +87,9 @@ def parse(text: str, *, syntax: str = "auto") -> sympy.Expr:
     ParseError
         Malformed text; the message names the problem and shows its position.
     UnsafeExpressionError
-        Hostile or oversized text: too long, nested deeper than ``MAX_DEPTH`` (100),
+        Hostile or oversized text: too long, nested deeper than ``MAX_DEPTH`` (100)
+        or with function calls nested deeper than ``MAX_CALL_DEPTH`` (30) or more than
+        ``MAX_CALLS`` (50) calls,
         dunders, ``lambda``/keywords, quotes, attribute access, calls of ``eval`` etc.,
         numbers or numeric powers beyond ``MAX_DIGITS`` (1000) digits, exponents beyond
         ``MAX_EXPONENT`` (1000).

@@ -199,14 +199,24 @@ def logit_lemma(model: SoftmaxModel) -> LemmaOutcome:
 
 # -- step 4: exact comparison ----------------------------------------------------------
 def _generalisation(model: SoftmaxModel) -> dict:
-    """Replace S and each e^{V_k} by fresh positive symbols (sound for proving identities)."""
+    """Replace S, each e^{V_k} (positive) and Y = sum_k y'_k by fresh symbols.
+
+    Sound for proving identities: an identity in the fresh symbols stays one after
+    substituting the subexpressions back.
+    """
     mapping = {model.S: sympy.Symbol("S__", positive=True)}
-    for k, v in enumerate(model.V):
-        mapping[sympy.exp(v)] = sympy.Symbol(f"E__{k + 1}", positive=True)
+    for k, e in enumerate(model.E):
+        mapping[e] = sympy.Symbol(f"E__{k + 1}", positive=True)
+    # Y = sum_k y'_k as one symbol: keeps `expand` from distributing the n-term sum
+    mapping[model.label_sum()] = _Y_GEN
     return mapping
 
 
-def residual_is_zero(difference: sympy.Expr, generalisation: dict | None = None) -> bool:
+_Y_GEN = sympy.Symbol("Y__", real=True)
+
+
+def residual_is_zero(difference: sympy.Expr, generalisation: dict | None = None,
+                     substitution: dict | None = None) -> bool:
     """True iff `difference` is exactly 0 by `expand` after generalising S and e^{V_k}.
 
     Parameters
@@ -215,6 +225,9 @@ def residual_is_zero(difference: sympy.Expr, generalisation: dict | None = None)
         derivative - expected.
     generalisation : dict, optional
         Subexpression -> fresh symbol map (see `_generalisation`); identity if None.
+    substitution : dict, optional
+        A substitution applied after generalising (e.g. the one-hot constraint solved for
+        y'_n); it must not touch the generalised subexpressions.
 
     Returns
     -------
@@ -224,9 +237,13 @@ def residual_is_zero(difference: sympy.Expr, generalisation: dict | None = None)
         False means "not shown", not "false".
     """
     expr = difference.xreplace(generalisation) if generalisation else difference
+    if substitution:
+        expr = expr.xreplace(substitution)
     if expr == 0 or sympy.expand(expr, power_exp=False) == 0:
         return True
     # fallback: e^{a+b} -> e^a e^b everywhere, so that e.g. e^{V_1} / e^{V_1} (n = 1) cancels
+    if substitution:
+        difference = difference.xreplace(substitution)
     return sympy.expand(difference) == 0
 
 
@@ -250,17 +267,21 @@ def _free_in_order(expr: sympy.Expr, model: SoftmaxModel) -> tuple:
 
 
 def _one_hot_substitution(model: SoftmaxModel) -> dict:
-    """y'_n -> 1 - sum_{k<n} y'_k, i.e. the constraint sum_k y'_k = 1 solved for y'_n."""
+    """y'_n -> 1 - sum_{k<n} y'_k, i.e. the constraint sum_k y'_k = 1 solved for y'_n.
+
+    The generalised Y (see `_generalisation`) becomes 1 under the same constraint.
+    """
     last = model.y[model.n - 1]
-    return {last: 1 - sympy.Add(*model.y[: model.n - 1])}
+    return {last: 1 - sympy.Add(*model.y[: model.n - 1]), _Y_GEN: sympy.Integer(1)}
 
 
 def _check_entry(model, parameter, kind, index, derivative, expected, seed_formula, gen, onehot,
                  seed):
     difference = derivative - expected
     if residual_is_zero(difference, gen):
-        reduced = (expected - seed_formula).xreplace(onehot)
-        one_hot = "proved" if residual_is_zero(reduced, gen) else "refuted"
+        reduced = expected - seed_formula
+        one_hot = "proved" if residual_is_zero(reduced, gen, onehot) else "refuted"
+        reduced = reduced.xreplace(onehot) if one_hot == "refuted" else reduced
         if one_hot == "refuted" and _witness(reduced, _free_in_order(reduced, model), seed) is None:
             one_hot = "unknown"
         reason = "" if one_hot == "proved" else "one-hot reduction to -x_j (y'_i - p_i) not shown"
@@ -273,6 +294,16 @@ def _check_entry(model, parameter, kind, index, derivative, expected, seed_formu
     point, value = found
     return EntryOutcome(parameter, kind, index, derivative, expected, "refuted", "skipped",
                         point, f"derivative - expected = {sympy.N(value, 6)} at the counterexample")
+
+
+def _diff_sum(expr: sympy.Expr, theta: sympy.Symbol) -> sympy.Expr:
+    """d expr / d theta, differentiating only the terms of a sum that contain theta.
+
+    (d/dθ sum_t f_t = sum_t df_t/dθ, and df_t/dθ = 0 when θ does not occur in f_t.)
+    """
+    if isinstance(expr, sympy.Add):
+        return sympy.Add(*[sympy.diff(t, theta) for t in expr.args if theta in t.free_symbols])
+    return sympy.diff(expr, theta)
 
 
 def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
@@ -331,7 +362,7 @@ def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
 
     def chain(parameter):
         # dJ/dθ = sum_k g_k dV_k/dθ  (dV_k/dθ = 0 when θ does not occur in V_k)
-        return sympy.Add(*[g[k] * sympy.diff(model.V[k], parameter)
+        return sympy.Add(*[g[k] * _diff_sum(model.V[k], parameter)
                            for k in range(n) if parameter in free_in_V[k]])
 
     targets = [(model.W[i, j], "w", (i + 1, j + 1), expected_W[i, j],

@@ -161,6 +161,30 @@ class BatchKernel:
             wk.db += V.sum(axis=1)                     # G_blk^T 1
         wk.loss = total
 
+    # -- Gram matrix for the step size ------------------------------------
+    def _gram_run(self, blocks):
+        m = self.m
+        G = np.zeros((m + 1, m + 1))
+        for a, c in blocks:
+            Xb = self.X[a:c]
+            if Xb.dtype != np.float64:
+                Xb = Xb.astype(np.float64)     # accumulate in float64
+            G[:m, :m] += Xb.T @ Xb             # X_blk^T X_blk (SYRK, block in cache)
+            G[:m, m] += Xb.sum(axis=0)         # X_blk^T 1
+        G[m, :m] = G[:m, m]
+        return G
+
+    def gram(self):
+        """X~^T X~ for X~ = [X, 1], shape (m + 1, m + 1), float64, over the same row
+        blocks and threads as the epochs (BLAS single-threaded, no N x m temporary)."""
+        if self.pool is None:
+            G = self._gram_run(self.blocks)
+        else:
+            parts = [self.pool.submit(self._gram_run, rg) for rg in self.ranges]
+            G = sum(f.result() for f in parts)
+        G[self.m, self.m] = self.N             # 1^T 1
+        return G
+
     def __call__(self, W, b, dW, db, want_loss=True):
         """Fill dW (n, m), db (n,) with the gradient at (W, b); return J (or None).
 

@@ -30,7 +30,7 @@ def _label_scale(codes, rows):
     return float(rows.sum(axis=1).max())
 
 
-def batch_lipschitz(X, codes, rows, l2):
+def batch_lipschitz(X, codes, rows, l2, gram=None):
     """Upper bound L on the Hessian of the full-batch objective (see module docstring).
 
     Parameters
@@ -38,6 +38,9 @@ def batch_lipschitz(X, codes, rows, l2):
     X : ndarray, shape (N, m)
     codes, rows : hard labels (N,) or label rows (N, n); one is None
     l2 : float
+    gram : callable or None
+        Returns X~^T X~ ((m+1) x (m+1)); default computes it here (trainer's fit passes
+        ``BatchKernel.gram``, blocked and threaded).
 
     Returns
     -------
@@ -46,14 +49,16 @@ def batch_lipschitz(X, codes, rows, l2):
     N, m = X.shape
     s_max = _label_scale(codes, rows)
     if m <= _EXACT_MAX_FEATURES:
-        G = np.empty((m + 1, m + 1))
-        G[:m, :m] = X.T @ X          # X^T X (numpy uses SYRK; no N x m temporary)
-        col = X.sum(axis=0, dtype=np.float64)
-        G[:m, m] = col                # X^T 1
-        G[m, :m] = col
-        G[m, m] = N                   # 1^T 1
+        if gram is not None:
+            G = gram()
+        else:
+            X64 = X.astype(np.float64, copy=False)
+            G = np.empty((m + 1, m + 1))
+            G[:m, :m] = X64.T @ X64       # X^T X
+            G[:m, m] = G[m, :m] = X64.sum(axis=0)  # X^T 1
+            G[m, m] = N                   # 1^T 1
         lam = float(np.linalg.eigvalsh(G / N)[-1])
-        lam *= 1 + 1e-6               # cover rounding in float32 Gram matrices
+        lam *= 1 + 1e-9                   # rounding in eigvalsh
     else:
         lam = (float(np.vdot(X, X)) + N) / N  # trace(X~^T X~) / N >= lambda_max
     return 0.5 * s_max * lam + float(l2)
@@ -68,7 +73,7 @@ def mean_example_lipschitz(X, codes, rows):
     return 0.5 * float(sq.mean())
 
 
-def stochastic_lipschitz(X, codes, rows, l2, batch_size):
+def stochastic_lipschitz(X, codes, rows, l2, batch_size, gram=None):
     """Smoothness constant for steps on mini-batches of ``batch_size`` drawn without
     replacement (the "expected smoothness" of b-nice sampling, Gower et al. 2019),
     with the averaged per-example bound L_bar in place of max_k L_k:
@@ -79,5 +84,5 @@ def stochastic_lipschitz(X, codes, rows, l2, batch_size):
     L_bar = mean_example_lipschitz(X, codes, rows)
     if B == 1 or N == 1:
         return L_bar + float(l2)
-    L_full = batch_lipschitz(X, codes, rows, 0.0)
+    L_full = batch_lipschitz(X, codes, rows, 0.0, gram)
     return (N * (B - 1)) / (B * (N - 1)) * L_full + (N - B) / (B * (N - 1)) * L_bar + float(l2)

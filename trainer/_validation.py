@@ -207,6 +207,8 @@ def check_params(est):
         raise ValueError(f"tol must be a number >= 0; got {est.tol!r}")
     if not isinstance(est.batch_size, numbers.Integral) or isinstance(est.batch_size, bool) or est.batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer; got {est.batch_size!r}")
+    if est.schedule not in ("auto", "constant", "invsqrt"):
+        raise ValueError(f"unknown schedule {est.schedule!r}; choose 'auto', 'constant' or 'invsqrt'")
     if est.n_threads is not None and (
         not isinstance(est.n_threads, numbers.Integral) or isinstance(est.n_threads, bool) or est.n_threads < 1
     ):

@@ -54,6 +54,11 @@ class SoftmaxRegression:
         full-batch objective, falls below ``tol`` (checked once per epoch).
     batch_size : int, default 64
         Examples per update for "minibatch".
+    schedule : {"auto", "constant", "invsqrt"}, default "auto"
+        Step size per epoch e for "sgd" / "minibatch": "constant" alpha, or
+        "invsqrt" alpha / sqrt(e) (one-example steps never stop fluctuating at a
+        constant step; shrinking it lets SGD settle). "auto": "invsqrt" for "sgd",
+        "constant" for "minibatch". Full-batch descent always uses the constant 1/L.
     accelerate : bool, default True
         Nesterov momentum with adaptive restart for "batch" (False: plain gradient descent).
     random_state : None, int or numpy Generator
@@ -92,12 +97,12 @@ class SoftmaxRegression:
     """
 
     _param_names = (
-        "method", "learning_rate", "l2", "max_epochs", "tol", "batch_size", "accelerate",
+        "method", "learning_rate", "l2", "max_epochs", "tol", "batch_size", "schedule", "accelerate",
         "random_state", "n_threads", "callback", "verbose",
     )
 
     def __init__(self, *, method="batch", learning_rate="auto", l2=1e-4, max_epochs=None, tol=1e-4,
-                 batch_size=64, accelerate=True, random_state=None, n_threads=None, callback=None,
+                 batch_size=64, schedule="auto", accelerate=True, random_state=None, n_threads=None, callback=None,
                  verbose=False):
         self.method = method
         self.learning_rate = learning_rate
@@ -105,6 +110,7 @@ class SoftmaxRegression:
         self.max_epochs = max_epochs
         self.tol = tol
         self.batch_size = batch_size
+        self.schedule = schedule
         self.accelerate = accelerate
         self.random_state = random_state
         self.n_threads = n_threads
@@ -144,28 +150,29 @@ class SoftmaxRegression:
         method = self.method
         max_epochs = self.max_epochs or _DEFAULT_EPOCHS[method]
         l2 = float(self.l2)
-        if self.learning_rate == "auto":
-            if method == "batch":
-                L = batch_lipschitz(X, codes, rows, l2)
-            else:
-                L = stochastic_lipschitz(X, codes, rows, l2, 1 if method == "sgd" else self.batch_size)
-            alpha = 1.0 / L
-            hint = "the data may have extreme values; standardize the features"
-        else:
-            alpha = float(self.learning_rate)
-            hint = f"learning_rate={self.learning_rate!r} is too large; try a smaller one or 'auto'"
-        self.learning_rate_ = alpha
         W = np.zeros((n, m), dtype)
         b = np.zeros(n, dtype)
-        monitor = Monitor(self.callback, self.verbose, max_epochs, hint)
-        monitor.keep(W, b, 0)
         self.interrupted_ = False
         converged = False
         epochs = 0
         with blas_capped() as capped:
             B = block_rows(m, n, dtype.itemsize)
-            threads = fit_threads(self.n_threads, -(-N // B), N * m, capped) if method == "batch" else 1
+            threads = fit_threads(self.n_threads, -(-N // B), N * m, capped)
             with BatchKernel(X, codes, rows, n, l2, n_threads=threads, block=B) as kernel:
+                if self.learning_rate == "auto":
+                    if method == "batch":
+                        L = batch_lipschitz(X, codes, rows, l2, kernel.gram)
+                    else:
+                        bs = 1 if method == "sgd" else self.batch_size
+                        L = stochastic_lipschitz(X, codes, rows, l2, bs, kernel.gram)
+                    alpha = 1.0 / L
+                    hint = "the data may have extreme values; standardize the features"
+                else:
+                    alpha = float(self.learning_rate)
+                    hint = f"learning_rate={self.learning_rate!r} is too large; try a smaller one or 'auto'"
+                self.learning_rate_ = alpha
+                monitor = Monitor(self.callback, self.verbose, max_epochs, hint)
+                monitor.keep(W, b, 0)
                 try:
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence -> DivergenceError
                         if method == "batch":
@@ -199,6 +206,9 @@ class SoftmaxRegression:
     def _run_stochastic(self, kernel, X, codes, rows, W, b, alpha, l2, max_epochs, monitor):
         """sgd / minibatch epochs; the full-batch gradient is evaluated after each epoch
         (for the loss history and the ``tol`` test)."""
+        schedule = self.schedule
+        if schedule == "auto":
+            schedule = "invsqrt" if self.method == "sgd" else "constant"
         rng = self.random_state if isinstance(self.random_state, np.random.Generator) \
             else np.random.default_rng(self.random_state)
         N = X.shape[0]
@@ -213,10 +223,12 @@ class SoftmaxRegression:
         b = b.copy()
         for epoch in range(1, max_epochs + 1):
             order = rng.permutation(N)
+            # step for this epoch: alpha, or alpha / sqrt(epoch) (shrinks the SGD noise ball)
+            step = alpha / np.sqrt(epoch) if schedule == "invsqrt" else alpha
             if self.method == "sgd":
-                sgd_epoch(X, codes, rows, s, order, W, b, alpha, l2)
+                sgd_epoch(X, codes, rows, s, order, W, b, step, l2)
             else:
-                minibatch_epoch(X, codes, rows, s, order, self.batch_size, W, b, alpha, l2)
+                minibatch_epoch(X, codes, rows, s, order, self.batch_size, W, b, step, l2)
             J = kernel(W, b, dW, db)
             gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
             monitor.keep(W.copy(), b.copy(), epoch)
@@ -253,6 +265,7 @@ class SoftmaxRegression:
 
     def predict(self, X):
         """Class with the largest logit (= largest probability), from ``classes_``."""
+        self._check_fitted()
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
 
     def score(self, X, y):

@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
             "corrected; its mistakes are reported with counterexamples and the assumption "
             "that repairs them), and a numeric finite-difference check."),
         epilog=(
-            "Marks: \u2713/ok proved, \u2717/XX refuted (with counterexample), ?/?? unknown, "
-            "\u00b7/.. given (definition, not checked). Exit status: 0 if the formula the "
+            "Marks (ASCII form with --ascii): check mark (ok) proved, cross (XX) refuted with "
+            "a counterexample, ? (??) unknown, dot (..) given, i.e. a definition that is not "
+            "checked. Exit status: 0 if the formula the "
             "trainer uses is proved, the corrected derivation has no refuted step and the "
             "numeric check passes (or is skipped/unavailable); 1 if a proof or the numeric "
             "check fails; 2 for bad options. Mistakes in the handwritten derivation are "
@@ -116,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="list every entry of the per-entry proofs and every repair "
                              "attempt")
     parser.add_argument("--ascii", action="store_true",
-                        help="use ASCII marks (ok/XX/??) instead of \u2713/\u2717/? "
+                        help="use ASCII marks (ok/XX/??) instead of check mark/cross/? "
                              "(automatic when the output encoding cannot show them)")
     return parser
 
@@ -266,7 +267,7 @@ def _print_steps(out, checks, args) -> None:
         if check.under:
             under = f"  (under its stated assumption {step.assumption_text})"
         out(f"  {out.mark(check.status)} {step.label:3s} [{relation}]{under}")
-        out(f"        {_short_latex(step.latex)}")
+        out(f"        {step.latex if args.latex else _short_latex(step.latex)}")
         if args.latex:
             import sympy
             out(f"        LaTeX (checked form): {sympy.latex(step.expr)}")

@@ -130,3 +130,14 @@ def test_bad_inputs():
         check_steps(["J = 1"])
     with pytest.raises(ValueError, match="timeout"):
         check_steps(CORRECTED, timeout=0)
+
+
+def test_checker_errors_become_unknown():
+    from derivation.errors import DerivationError
+
+    def checker(lhs, rhs, *, assume=(), timeout=5.0):
+        raise DerivationError("cannot decide")
+
+    result = check_steps([s for s in CORRECTED if s.label in ("J1", "J2")], checker=checker)
+    assert [c.status for c in result] == ["given", "unknown"]
+    assert "cannot decide" in result[1].verdict.reason

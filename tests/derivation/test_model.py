@@ -82,3 +82,12 @@ def test_formula_matches_a_finite_difference():
 def test_bad_sizes_are_refused_with_the_value_named(n, m, error):
     with pytest.raises(error, match=repr(n) if error is TypeError else r"\d"):
         SoftmaxModel(n, m)
+
+
+def test_unevaluated_constructions_equal_the_evaluated_ones():
+    model = SoftmaxModel(3, 2)
+    assert all(sympy.exp(v) == e for v, e in zip(model.V, model.E))
+    assert model.S == sympy.Add(*[sympy.exp(v) for v in model.V])
+    evaluated = -sympy.Add(*[model.y[i] * sympy.log(sympy.exp(model.V[i]) / model.S)
+                             for i in range(3)])
+    assert model.J == evaluated

@@ -256,6 +256,7 @@ def test_fit_rejects_bad_data(X, y, error, match):
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"callback": 3}, TypeError, "callback"),
         ({"n_threads": 0}, ValueError, "n_threads"),
+        ({"schedule": "cosine"}, ValueError, "unknown schedule .cosine."),
     ],
 )
 def test_fit_rejects_bad_parameters(params, error, match):

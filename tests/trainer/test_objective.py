@@ -153,3 +153,16 @@ def test_bad_arguments(change, error, match):
 def test_negative_l2_rejected():
     with pytest.raises(ValueError, match="l2"):
         loss(*_problem(), l2=-1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blocked_threaded_gram_equals_direct(dtype):
+    from trainer._stepsize import batch_lipschitz
+
+    W, b, X, y = _problem(seed=7, N=500, m=6, n=3)
+    X = (X * 3 + 1).astype(dtype)
+    with BatchKernel(X, y.astype(np.intp), None, 3, 0.0, n_threads=2, block=64) as kernel:
+        G = kernel.gram()
+    Xt = np.hstack([X.astype(np.float64), np.ones((500, 1))])
+    np.testing.assert_allclose(G, Xt.T @ Xt, rtol=1e-12)
+    assert batch_lipschitz(X, y, None, 0.1, lambda: G) == pytest.approx(batch_lipschitz(X, y, None, 0.1), rel=1e-10)
