@@ -25,38 +25,44 @@ __all__ = ["run_batch"]
 
 
 def run_batch(kernel, W, b, alpha, *, accelerate, max_epochs, tol, monitor):
-    """Run full-batch descent from (W, b); return (W, b, epochs, converged)."""
-    dW = np.empty_like(W)
-    db = np.empty_like(b)
-    xW, xb = W, b            # iterate x_k
-    yW, yb = W, b            # point y_k where the gradient is evaluated
+    """Run full-batch descent from (W, b); return (W, b, epochs, converged).
+
+    The parameters live in one flat vector theta = (W row-major, b) so that each
+    update is a single vectorised operation; W and b are views into it.
+    """
+    n, m = W.shape
+    nm = n * m
+
+    def split(theta):
+        return theta[:nm].reshape(n, m), theta[nm:]
+
+    g = np.empty(nm + n, W.dtype)        # gradient (dW, db) at the evaluated point
+    dW, db = split(g)
+    x = np.concatenate([W.ravel(), b])   # iterate x_k
+    y = x                                # point y_k where the gradient is evaluated
     t = 1.0
-    monitor.keep(xW, xb, 0)
+    monitor.keep(*split(x), 0)
     for epoch in range(1, max_epochs + 1):
-        J = kernel(yW, yb, dW, db)
-        gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
+        J = kernel(*split(y), dW, db)
+        gmax = float(np.abs(g).max())
         stop = monitor.epoch_end(epoch, J, dW, db, gmax)  # checks finiteness, callback, verbose
         if gmax < tol:
-            monitor.keep(yW, yb, epoch)
-            return yW, yb, epoch, True
+            monitor.keep(*split(y), epoch)
+            return (*split(y), epoch, True)
         if stop:
-            return xW, xb, epoch, False
-        # x_{k+1} = y_k - alpha grad J(y_k)   (new arrays: x_k stays intact for Ctrl-C)
-        nW = yW - alpha * dW
-        nb = yb - alpha * db
+            return (*split(x), epoch, False)
+        # x_{k+1} = y_k - alpha grad J(y_k)   (a new array: x_k stays intact for Ctrl-C)
+        x_new = y - alpha * g
         if accelerate:
-            if float(np.vdot(dW, nW - xW)) + float(np.vdot(db, nb - xb)) > 0:
-                t = 1.0  # adaptive restart
+            step = x_new - x
+            if float(g @ step) > 0:
+                t = 1.0  # adaptive restart: momentum points uphill
             t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
             beta = (t - 1.0) / t_next
             t = t_next
-            if beta:
-                yW = nW + beta * (nW - xW)
-                yb = nb + beta * (nb - xb)
-            else:
-                yW, yb = nW, nb
+            y = x_new + beta * step if beta else x_new   # y_{k+1} = x_{k+1} + beta (x_{k+1} - x_k)
         else:
-            yW, yb = nW, nb
-        xW, xb = nW, nb
-        monitor.keep(xW, xb, epoch)
-    return xW, xb, max_epochs, False
+            y = x_new
+        x = x_new
+        monitor.keep(*split(x), epoch)
+    return (*split(x), max_epochs, False)

@@ -77,6 +77,8 @@ class BatchKernel:
         self.X, self.N, self.m, self.n, self.l2 = X, N, m, n, float(l2)
         self.dtype = X.dtype
         B = min(N, block or block_rows(m, n, X.dtype.itemsize))
+        if n_threads <= 1 and N <= 2 * B:
+            B = N  # small data: one block (per-block call overhead outweighs cache misses)
         self.B = B
         starts = list(range(0, N, B))
         self.blocks = [(a, min(a + B, N)) for a in starts]
@@ -123,7 +125,7 @@ class BatchKernel:
             L = c - a
             Xb = X[a:c]
             V = wk.Vbuf[:n * L].reshape(n, L)          # class-major block
-            np.dot(W, Xb.T, out=V)                     # V^T = W X_blk^T
+            np.dot(W, Xb.T, out=V)                     # V^T = W X_blk^T  (W Fortran-ordered: faster GEMM)
             V += bcol                                  #      + b
             cmax = wk.cmax[:L]
             np.max(V, axis=0, out=cmax)                # c_k = max_i V_ik
@@ -191,6 +193,8 @@ class BatchKernel:
         dW = (1/N) sum_k (p^k s_k - y'^k) x^k^T + l2 W,  db = (1/N) sum_k (p^k s_k - y'^k),
         J = (1/N) sum_k (s_k ln S^k - sum_i y'^k_i V^k_i) + (l2/2) ||W||^2.
         """
+        Wl2 = W
+        W = np.asfortranarray(W)  # n x m copy; OpenBLAS runs W X^T faster with W column-major
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.pool is None:
                 self._run(self.workers[0], self.ranges[0], W, b, want_loss)
@@ -210,8 +214,8 @@ class BatchKernel:
             dW *= inv_n
             db *= inv_n
             if self.l2:
-                dW += self.l2 * W
+                dW += self.l2 * Wl2
         if not want_loss:
             return None
         data = sum(wk.loss for wk in self.workers) * inv_n
-        return data + 0.5 * self.l2 * float(np.vdot(W, W)) if self.l2 else data
+        return data + 0.5 * self.l2 * float(np.vdot(Wl2, Wl2)) if self.l2 else data
