@@ -85,6 +85,27 @@ def best_time(fn, repeat):
     return best, value
 
 
+def scipy_line(loss, grad, params, t_hand, repeat):
+    """scipy.optimize.check_grad (forward differences, returns one number), if installed."""
+    try:
+        from scipy.optimize import check_grad
+    except ImportError:
+        return
+
+    def flat_f(z):
+        return loss((z[:-N_CLASSES].reshape(N_CLASSES, N_FEATURES), z[-N_CLASSES:]))
+
+    def flat_g(z):
+        return np.concatenate([a.ravel() for a in grad((z[:-N_CLASSES].reshape(N_CLASSES, N_FEATURES), z[-N_CLASSES:]))])
+
+    z = np.concatenate([p.ravel() for p in params])
+    t, val = best_time(lambda: check_grad(flat_f, flat_g, z), repeat)
+    print(
+        f"{'scipy check_grad':<22}{t * 1e3:>10.1f}{t / t_hand:>9.2f}"
+        f"{val / np.linalg.norm(flat_g(z)):>14.2e}{'':>5}  (forward differences, one number)"
+    )
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="timing repeats (best of)")
@@ -97,28 +118,32 @@ def main(argv=None):
     print(f"one loss evaluation: {t_f * 1e6:.1f} us")
     print(f"{'method':<22}{'time [ms]':>10}{'vs hand':>9}{'norm-rel err':>14}{'ok':>5}")
     print(f"{'hand loop (central)':<22}{t_hand * 1e3:>10.1f}{1.0:>9.2f}{norm_rel(hand, exact):>14.2e}{'':>5}")
+    figures = {}
     for method in ("central", "richardson", "complex", "random"):
         t, r = best_time(lambda: verify.check_gradient(loss, grad, params, method=method), args.repeat)
         err = norm_rel(r.numeric, exact) if r.numeric is not None else r.norm_rel_error
+        figures[method] = (t, err)
         label = method + (" (4 dirs)" if method == "random" else "")
         print(f"{label:<22}{t * 1e3:>10.1f}{t / t_hand:>9.2f}{err:>14.2e}{str(r.ok):>5}")
-    try:
-        from scipy.optimize import check_grad
-    except ImportError:
-        return 0
-
-    def flat_f(z):
-        return loss((z[:-N_CLASSES].reshape(N_CLASSES, N_FEATURES), z[-N_CLASSES:]))
-
-    def flat_g(z):
-        return np.concatenate([a.ravel() for a in grad((z[:-N_CLASSES].reshape(N_CLASSES, N_FEATURES), z[-N_CLASSES:]))])
-
-    z = np.concatenate([p.ravel() for p in params])
-    t, val = best_time(lambda: check_grad(flat_f, flat_g, z), args.repeat)
+    scipy_line(loss, grad, params, t_hand, args.repeat)
+    t_c, e_c = figures["central"]
+    t_r, e_r = figures["richardson"]
+    print("goals:")
+    print(f"  central overhead <= 1.2x hand loop: {t_c / t_hand:.2f}x  [{'met' if t_c <= 1.2 * t_hand else 'NOT met'}]")
+    print(f"  central norm-relative error <= 1e-9: {e_c:.1e}  [{'met' if e_c <= 1e-9 else 'NOT met'}]")
+    print(f"  richardson error <= 1e-11: {e_r:.1e}  [{'met' if e_r <= 1e-11 else 'NOT met'}]")
+    floor = 4 * sum(p.size for p in params) * t_f
     print(
-        f"{'scipy check_grad':<22}{t * 1e3:>10.1f}{t / t_hand:>9.2f}"
-        f"{val / np.linalg.norm(flat_g(z)):>14.2e}{'':>5}  (forward differences, one number)"
+        f"  richardson within 30 ms: {t_r * 1e3:.1f} ms  [{'met' if t_r <= 0.030 else 'NOT met'}; "
+        f"its 4 loss calls per entry alone take {floor * 1e3:.1f} ms here]"
     )
+    # failure reporting and float32
+    bad = verify.check_gradient(loss, lambda p: (-grad(p)[0], grad(p)[1]), params, names=("W", "b"))
+    print(f"sign-flip bug: caught={not bad.ok}, {bad.n_failed} entries failed, message {len(str(bad))} chars, worst {bad.worst.label}")
+    p32 = tuple(p.astype(np.float32) for p in params)
+    ok32 = verify.check_gradient(loss, grad, p32).ok
+    off32 = verify.check_gradient(loss, lambda p: tuple(1.01 * g for g in grad(p)), p32).ok
+    print(f"float32 params: correct gradient passes={ok32}, gradient 1% off passes={off32}")
     return 0
 
 

@@ -76,6 +76,8 @@ def section_epoch(rows, repeats):
             with BatchKernel(X, y.astype(np.intp), None, n, 1e-4, n_threads=T, block=B) as k:
                 ours = best(lambda: k(W, b, dW, db), repeats)
                 ours_noloss = best(lambda: k(W, b, dW, db, want_loss=False), repeats)
+            with BatchKernel(X, y.astype(np.intp), None, n, 1e-4, n_threads=1, block=B) as k1:
+                ours1 = best(lambda: k1(W, b, dW, db), repeats)
         name = np.dtype(dtype).name
         ref = min(gemms, gemms1)  # compare against the faster GEMM configuration
         print(f"[{name}] two GEMMs alone (default BLAS threads) {ms(gemms)}")
@@ -84,6 +86,7 @@ def section_epoch(rows, repeats):
         print(f"[{name}] trainer epoch (loss+grad, {T} thr, B={B}) {ms(ours)}   ({ours / ref:.2f} x GEMMs, "
               f"{naive / ours:.2f}x faster than straightforward)  goal <= 1.00 x GEMMs")
         print(f"[{name}] trainer epoch without the loss        {ms(ours_noloss)}   ({ours_noloss / ref:.2f} x GEMMs)")
+        print(f"[{name}] trainer epoch on 1 thread              {ms(ours1)}   ({ours1 / ref:.2f} x GEMMs)")
         fit_t = best(lambda: SoftmaxRegression(max_epochs=10, tol=0).fit(X, y), max(1, repeats // 2))
         print(f"[{name}] fit, 10 epochs incl. validation, 1/L  {ms(fit_t)}   ({fit_t / 10 / ref:.2f} x GEMMs per epoch)")
 

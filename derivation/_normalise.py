@@ -101,10 +101,11 @@ def _multinomial_count(t: int, k: int) -> int:
     # number of monomials of degree k in t variables = C(t + k - 1, k), saturated
     if t > _CAP or k > _CAP:
         return _CAP
-    k = min(k, t - 1)  # C(n, k) == C(n, n-k); keeps the loop short
+    n = t + k - 1
+    r = min(k, t - 1)  # C(n, k) == C(n, t - 1): the shorter product
     value = 1
-    for i in range(1, k + 1):
-        value = value * (t + k - i) // i  # stays exact: running binomial
+    for i in range(1, r + 1):
+        value = value * (n - r + i) // i  # exact: running binomial C(n - r + i, i)
         if value >= _CAP:
             return _CAP
     return value

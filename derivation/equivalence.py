@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import time
 from dataclasses import dataclass, field
 
 import mpmath
@@ -42,7 +43,8 @@ STATUSES = ("proved", "refuted", "unknown")
 # well under 0.1 s); anything bigger runs them in a killable subprocess
 _INPROCESS_NODES = 120
 _INPROCESS_TERMS = 150
-_SAMPLES_FIRST = 30     # valid points in the quick search before simplify
+_SAMPLES_QUICK = 8      # valid points looked at before heavy symbolic work
+_SAMPLES_FIRST = 30     # valid points in the search before simplify
 _SAMPLES_TOTAL = 200    # valid points overall
 _NOT_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
 
@@ -212,13 +214,15 @@ def _evaluate_derivatives(expr):
 
 
 # ---- the checker ------------------------------------------------------------------
-def _symbolic(func, L, R, deadline, until, small):
-    """(method or None, note) from ``func(L, R)``; bounded unless ``small``."""
+def _symbolic(func, L, R, until, small):
+    """(method or None, note) from ``func(L, R)``; bounded unless ``small``.
+
+    ``until`` is the absolute (``time.monotonic``) end of this step.
+    """
     try:
         if small:
             return func(L, R), ""
-        seconds = until - deadline.start - deadline.elapsed()
-        return run_bounded(func, (L, R), seconds), ""
+        return run_bounded(func, (L, R), until - time.monotonic()), ""
     except BudgetExceeded:
         return None, "timed out"
     except Exception as exc:  # SymPy failures are "not proved", reported in the reason
@@ -298,25 +302,27 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
                        reason=f"Both sides are the same expression{under}.")
     small = (node_count(L, 1000) + node_count(R, 1000) <= _INPROCESS_NODES
              and expanded_terms(L - R) <= _INPROCESS_TERMS)
-    total = deadline.end - deadline.start
-    method, cheap_note = _symbolic(cheap_proof, L, R, deadline,
-                                   deadline.start + 0.45 * total, small)
-    if method:
-        return verdict("proved", method=method,
-                       reason=f"lhs - rhs reduces to 0 by {method}{under}.")
-    if cheap_note:
-        notes.append(f"cheap normalisations {cheap_note}")
 
-    # ---- quick counterexample search ----
+    def until(share):  # a share of the time still left, as an absolute deadline
+        return deadline.end - (1 - share) * deadline.remaining()
+
     sampler = Sampler(left, right, eqs, solved)
-    now = deadline.elapsed()
-    found = sampler.run(deadline.start + now + 0.35 * (total - now), _SAMPLES_FIRST)
+    found, cheap_note = None, ""
+    if not small:
+        # most wrong steps fall at the first few points: look before heavy work
+        found = sampler.run(until(0.15), _SAMPLES_QUICK)
+    if found is None:
+        method, cheap_note = _symbolic(cheap_proof, L, R, until(0.5), small)
+        if method:
+            return verdict("proved", method=method,
+                           reason=f"lhs - rhs reduces to 0 by {method}{under}.")
+        if cheap_note:
+            notes.append(f"cheap normalisations {cheap_note}")
+        found = sampler.run(until(0.35), _SAMPLES_FIRST)
 
     # ---- simplify as a bounded last resort, then more sampling ----
     if found is None and cheap_note != "timed out" and deadline.remaining() > 0.05:
-        now = deadline.elapsed()
-        method, note = _symbolic(simplify_proof, L, R, deadline,
-                                 deadline.start + now + 0.7 * (total - now), False)
+        method, note = _symbolic(simplify_proof, L, R, until(0.7), False)
         if method:
             return verdict("proved", method=method,
                            reason=f"lhs - rhs simplifies to 0{under}.")

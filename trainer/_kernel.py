@@ -33,9 +33,20 @@ def available_cores():
         return os.cpu_count() or 1
 
 
+# OpenBLAS (NumPy's wheels, x86-64) switches to its small-matrix GEMM kernels when
+# M*N*K is below about 1e6; for these thin products (n x m times m x B) they run about
+# twice as fast per row as the general kernels (measured: 10 x 100 x B float32, 50 ns/row
+# at B <= 896 vs 107 ns/row at B >= 1024). Blocks are sized to stay below it.
+SMALL_GEMM_LIMIT = 1_000_000
+
+
 def block_rows(m, n, itemsize, cache_bytes=1 << 19):
-    """Rows per block so that X_blk (B x m) and V_blk^T (n x B) fit ~``cache_bytes``."""
+    """Rows per block: X_blk (B x m) and V_blk^T (n x B) within ~``cache_bytes``, and
+    n * B * m below SMALL_GEMM_LIMIT when that still leaves >= 64 rows."""
     B = cache_bytes // (itemsize * (m + 2 * n))
+    small = (SMALL_GEMM_LIMIT - 1) // (n * m)
+    if 64 <= small < B:
+        B = small
     return int(max(64, B))
 
 
@@ -77,7 +88,7 @@ class BatchKernel:
         self.X, self.N, self.m, self.n, self.l2 = X, N, m, n, float(l2)
         self.dtype = X.dtype
         B = min(N, block or block_rows(m, n, X.dtype.itemsize))
-        if n_threads <= 1 and N <= 2 * B:
+        if n_threads <= 1 and N <= 2 * B and n * N * m < SMALL_GEMM_LIMIT:
             B = N  # small data: one block (per-block call overhead outweighs cache misses)
         self.B = B
         starts = list(range(0, N, B))

@@ -13,7 +13,7 @@ U -= (alpha / a) g x^T. ``a`` is folded back into U when it gets small.
 
 The softmax is computed without the max shift when that is exact enough:
 e^{V_i} is used directly if S = sum_i e^{V_i} lies in [1e-150, 1e150]
-(no overflow, no lost precision); otherwise the shifted, always-stable form
+([1e-18, 1e18] in float32; no overflow, no lost precision); otherwise the shifted, always-stable form
 e^{V_i - max V} is used.
 """
 
@@ -41,13 +41,16 @@ def sgd_epoch(X, codes, rows, s, order, W, b, alpha, l2):
     n, m = W.shape
     dtype = W.dtype
     v = np.empty(n, dtype)
+    v_col = v[:, None]                          # (n, 1) view: v x^T by broadcasting
+    ones = np.ones(n, dtype)                    # S = v . 1 (a BLAS dot: cheaper than v.sum())
     outer = np.empty((n, m), dtype)
     U = W  # W = a * U during the pass
     a = 1.0
     decay = 1.0 - alpha * l2
-    dot, exp, mul_outer, sub, mul = np.dot, np.exp, np.multiply.outer, np.subtract, np.multiply
+    dot, exp, sub, mul = np.dot, np.exp, np.subtract, np.multiply
     hard = codes is not None
-    lo, hi = 1e-150, 1e150
+    # S range where e^{V_i} needs no shift: far from overflow and from subnormals
+    lo, hi = (1e-150, 1e150) if dtype == np.float64 else (1e-18, 1e18)
     with np.errstate(over="ignore", under="ignore"):
         for k in order.tolist():
             x = X[k]
@@ -56,14 +59,14 @@ def sgd_epoch(X, codes, rows, s, order, W, b, alpha, l2):
                 v *= a                         # W x = a U x
             v += b                             # V = W x + b
             exp(v, out=v)                      # e^{V_i}
-            S = v.sum()
+            S = dot(v, ones)
             if not (lo < S < hi):              # fall back to the shifted softmax
                 dot(U, x, out=v)
                 v *= a
                 v += b
                 v -= v.max()
                 exp(v, out=v)
-                S = v.sum()
+                S = dot(v, ones)
             if hard:
                 v *= alpha / S                 # alpha p_i
                 v[codes[k]] -= alpha           # alpha g_i = alpha (p_i - y'_i)
@@ -79,7 +82,7 @@ def sgd_epoch(X, codes, rows, s, order, W, b, alpha, l2):
                     a = 1.0
             if a != 1.0:
                 v *= 1.0 / a
-            mul_outer(v, x, out=outer)         # (alpha / a) g x^T
+            mul(v_col, x, out=outer)           # (alpha / a) g x^T
             sub(U, outer, out=U)               # W := W - alpha g x^T
     if a != 1.0:
         mul(U, a, out=U)

@@ -64,8 +64,10 @@ class SoftmaxRegression:
     random_state : None, int or numpy Generator
         Seeds the per-epoch shuffles of "sgd" / "minibatch".
     n_threads : int or None
-        Python threads for the full-batch kernel (None: the available cores). Used only
-        when threadpoolctl can cap BLAS at one thread.
+        Python threads over row blocks for the full-batch gradient (None: the available
+        cores, but one thread for small data, < 2^17 feature entries per thread). Used only
+        when threadpoolctl is installed to cap BLAS at one thread meanwhile; without it
+        the kernel runs on one Python thread and BLAS keeps its own threads.
     callback : callable or None
         Called after every epoch with a :class:`trainer.EpochInfo` (epoch, loss,
         grad_max, grad_norm, elapsed); returning True stops training.
@@ -83,7 +85,8 @@ class SoftmaxRegression:
     n_iter_ : int
         Epochs run.
     loss_history_ : list of float
-        J after each epoch (for "batch": at the point whose gradient was taken).
+        J after each epoch ("batch": at the point whose gradient was taken that epoch,
+        the extrapolated point when accelerated; "sgd"/"minibatch": at the end of the epoch).
     grad_max_history_ : list of float
         max |gradient entry| after each epoch.
     converged_ : bool

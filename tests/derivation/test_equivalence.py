@@ -159,6 +159,19 @@ def test_unsolvable_assumption_filters_sample_points():
     assert verdict.status == "refuted", str(verdict)
 
 
+@pytest.mark.parametrize("expr", [
+    (x + y) ** 5, (x + y + z) ** 4 * (x - 1), (x + 1) * (y + 2) * (z + 3),
+    sympy.exp((x + y) ** 2) + (x + y) ** 2,
+])
+def test_expanded_terms_bounds_the_expansion(expr):
+    assert expanded_terms(expr) >= len(sympy.Add.make_args(sympy.expand(expr)))
+
+
+def test_expanded_terms_sees_large_multinomials():
+    assert expanded_terms((x + y + z) ** 300) >= 45451  # C(302, 2) monomials
+    assert expanded_terms((x + y) ** 10 ** 12) >= 10 ** 9
+
+
 # ---- budget --------------------------------------------------------------------------
 @pytest.mark.timeout(20)
 def test_heavy_pair_gives_unknown_not_a_hang():

@@ -83,3 +83,18 @@ def test_minibatch_epoch_equals_gradient_steps(soft):
         rb -= alpha * db
     np.testing.assert_allclose(W, rW, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(b, rb, rtol=1e-12, atol=1e-13)
+
+
+def test_float32_sgd_with_huge_logits_matches_float64():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 3)) * 1e3
+    codes = rng.integers(0, 3, 30).astype(np.intp)
+    W0 = rng.normal(size=(3, 3)) * 0.1  # logits ~ 1e2: e^V overflows float32
+    order = rng.permutation(30)
+    out = []
+    for dtype in (np.float32, np.float64):
+        W, b = W0.astype(dtype), np.zeros(3, dtype)
+        sgd_epoch(X.astype(dtype), codes, None, None, order, W, b, 1e-6, 0.0)
+        assert np.isfinite(W).all() and W.dtype == dtype
+        out.append(W)
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-3, atol=1e-6)

@@ -41,17 +41,23 @@ def test_correct_gradient_passes_and_result_has_the_documented_fields():
     assert r.reason == "" and "passed" in str(r)
 
 
-def test_never_modifies_the_callers_arrays_even_if_f_and_grad_write_to_theirs():
+@pytest.mark.parametrize("method", ["central", "richardson", "complex", "random"])
+def test_never_modifies_the_callers_arrays_even_if_grad_writes_to_its_input(method):
     W, b = make()
     W0, b0 = W.copy(), b.copy()
+    seen = []
 
     def grad_that_writes(params):
         g = grad_tuple(params)
         params[0][...] = 7.0
         return g
 
-    r = check_gradient(f_tuple, grad_that_writes, (W, b))
-    assert r.ok
+    def f(params):
+        seen.append(params[0] is W or params[1] is b)
+        return f_tuple(params)
+
+    r = check_gradient(f, grad_that_writes, (W, b), method=method)
+    assert r.ok and not any(seen)
     np.testing.assert_array_equal(W, W0)
     np.testing.assert_array_equal(b, b0)
 
@@ -73,6 +79,8 @@ def test_every_params_structure_round_trips(kind):
     if kind == "dict":
         assert list(r.numeric) == ["W", "b"]
         np.testing.assert_allclose(r.numeric["b"], b**2, rtol=1e-8)
+        wrong = lambda p: {"W": g(p)["W"], "b": -g(p)["b"]}  # noqa: E731
+        assert check_gradient(f, wrong, params).worst.name == "b"  # dict keys name the arrays
 
 
 def test_precomputed_gradient_is_accepted():
@@ -262,3 +270,34 @@ def test_lazy_exports():
     assert set(verify.__all__) >= {"check_gradient", "assert_gradient", "GradientCheckError", "GradientCheckResult", "strategies"}
     with pytest.raises(AttributeError, match="no_such"):
         verify.no_such  # noqa: B018
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "random"])
+def test_truncation_error_at_a_stationary_point_is_not_a_false_alarm(method):
+    # f = 1000 sum x^3 at x = 0: g = 0 exactly but the central difference is 1000 h^2 != 0
+    f = lambda x: 1000.0 * np.sum(x**3) + 1.0  # noqa: E731
+    x = np.zeros(3)
+    r = check_gradient(f, lambda x: 3000.0 * x**2, x, method=method)
+    assert r.ok, str(r)
+    assert not check_gradient(f, lambda x: 3000.0 * x**2 + 1e-5, x, method=method).ok
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "random"])
+def test_symmetric_softmax_problem_with_zero_gradient_passes(method):
+    # every class scores the same and labels are uniform: the gradient is exactly 0
+    X, Y = np.array([[2.0]]), np.full((1, 3), 1 / 3)
+
+    def loss(p):
+        V = X @ p[0].T + p[1]
+        V = V - V.max(axis=1, keepdims=True)
+        return -np.sum(Y * (V - np.log(np.exp(V).sum(axis=1, keepdims=True))))
+
+    def grad(p):
+        V = X @ p[0].T + p[1]
+        P = np.exp(V - V.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        return (P - Y).T @ X, (P - Y).sum(axis=0)
+
+    params = (np.full((3, 1), 5.0), np.zeros(3))
+    assert check_gradient(loss, grad, params, method=method).ok
+    assert not check_gradient(loss, lambda p: (grad(p)[0] + 1e-4, grad(p)[1]), params, method=method).ok

@@ -32,14 +32,14 @@ def grad_of(problem):
     return lambda params: trainer.gradient(*params, problem.X, problem.Y, l2=problem.l2)
 
 
-@settings(max_examples=40)
+@settings(max_examples=100)
 @given(softmax_problems())
 def test_trainer_gradient_equals_central_differences_float64(problem):
     r = check_gradient(loss_of(problem), grad_of(problem), problem.params, names=("W", "b"))
     assert r.ok, str(r)
 
 
-@settings(max_examples=30)
+@settings(max_examples=80)
 @given(softmax_problems(dtype=np.float32))
 def test_trainer_gradient_equals_central_differences_float32(problem):
     dW, db = trainer.gradient(*problem.params, problem.X, problem.Y, l2=problem.l2)
@@ -63,7 +63,7 @@ def closed_form(n, m):
     )
 
 
-@settings(max_examples=30)
+@settings(max_examples=50)
 @given(softmax_problems(max_classes=3, max_features=3, max_batch=4))
 def test_trainer_gradient_equals_the_sympy_closed_form(problem):
     W, b, X, Yr = problem.W, problem.b, problem.X, problem.Y_rows
