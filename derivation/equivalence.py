@@ -277,6 +277,9 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
     def verdict(status, **kwargs):
         return Verdict(status, assumptions=equations, elapsed=deadline.elapsed(), **kwargs)
 
+    decimals = ""
+    if any(e.has(sympy.Float) for e in (given_lhs, given_rhs, *equations)):
+        decimals = " (Decimal numbers were read as the exact fractions they denote.)"
     prepared, back = _prepare([given_lhs, given_rhs, *(sympy.Tuple(eq.lhs, eq.rhs) for eq in equations)])
     left, right = (_evaluate_derivatives(e) for e in prepared[:2])
     eqs = []
@@ -299,7 +302,7 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
         f"{s} = {g}" for s, g in solved.proof.items()) if solved.proof else ""
     if L == R:
         return verdict("proved", method=METHOD_STRUCTURAL,
-                       reason=f"Both sides are the same expression{under}.")
+                       reason=f"Both sides are the same expression{under}.{decimals}")
     small = (node_count(L, 1000) + node_count(R, 1000) <= _INPROCESS_NODES
              and expanded_terms(L - R) <= _INPROCESS_TERMS)
 
@@ -315,7 +318,7 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
         method, cheap_note = _symbolic(cheap_proof, L, R, until(0.5), small)
         if method:
             return verdict("proved", method=method,
-                           reason=f"lhs - rhs reduces to 0 by {method}{under}.")
+                           reason=f"lhs - rhs reduces to 0{under}.{decimals}")
         if cheap_note:
             notes.append(f"cheap normalisations {cheap_note}")
         found = sampler.run(until(0.35), _SAMPLES_FIRST)
@@ -325,7 +328,7 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
         method, note = _symbolic(simplify_proof, L, R, until(0.7), False)
         if method:
             return verdict("proved", method=method,
-                           reason=f"lhs - rhs simplifies to 0{under}.")
+                           reason=f"lhs - rhs simplifies to 0{under}.{decimals}")
         notes.append(f"simplify {note}" if note else "simplify did not reach 0")
     if found is None:
         found = sampler.run(deadline.end, _SAMPLES_TOTAL)
@@ -337,8 +340,7 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
             "refuted", counterexample=point, lhs_value=found.lhs_value,
             rhs_value=found.rhs_value,
             method=f"counterexample (sampled, {DPS} digits, confirmed at {CONFIRM_DPS} digits)",
-            reason=(f"lhs - rhs = {_number_text(difference, 6)} at "
-                    f"{_point_text(point) if point else 'any point'}"
+            reason=(f"lhs - rhs = {_number_text(difference, 6)} at the counterexample"
                     + (" (which satisfies the assumptions)" if equations else "") + "."))
     if deadline.expired():
         notes.append("time budget used up")
