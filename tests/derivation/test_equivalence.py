@@ -108,6 +108,13 @@ def test_v_equals_one_is_refuted_and_counterexample_satisfies_nonlinear_assumpti
     assert equivalent(lhs, e1, assume=[sympy.Eq(S, 1)]).status == "proved"
 
 
+def test_unevaluated_derivative_is_evaluated():
+    J = -sympy.log(e1 / (e1 + e2))
+    expected = -(1 - e1 / (e1 + e2))
+    assert equivalent(sympy.Derivative(J, V1), expected).status == "proved"
+    assert equivalent(sympy.Derivative(J, V1), -expected).status == "refuted"
+
+
 # ---- precision -----------------------------------------------------------------------
 @pytest.mark.parametrize("delta", [sympy.Rational(1, 10**12), sympy.Rational(-3, 10**15)])
 def test_tiny_relative_difference_is_caught(delta):
