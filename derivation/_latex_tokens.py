@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from derivation._parse_common import FUNCTIONS, Source, Token
+from derivation._parse_common import FUNCTIONS, Source, Token, scan
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda "
@@ -31,53 +31,48 @@ _CHAR_TOKENS = {
 }
 
 
+# Characters that start no token -> (message, unsafe).
+_BAD_CHARS = {
+    '"': ("quotes/strings are not allowed", True),
+    ".": ("'.' is only allowed inside numbers", True),
+    "&": ("'&' (alignment) is not supported: enter one expression", False),
+}
+
+
 def tokenize(src: Source) -> list[Token]:
     """Split LaTeX text into tokens; size modifiers and spacing commands are dropped."""
-    text, tokens, i = src.text, [], 0
-    while i < len(text):
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif c == "\\":
-            i = _command(src, i, tokens)
-        elif c.isdigit() or (c == "." and text[i + 1 : i + 2].isdigit()):
-            m = _NUMBER.match(text, i)
-            tokens.append(Token("num", m.group(0), i))
-            i = m.end()
-        elif c.isascii() and c.isalpha():
-            run = _LETTERS.match(text, i).group(0)
-            if run in FUNCTIONS or run in GREEK:  # exp(x), ln x, alpha typed without '\'
-                tokens.append(Token("cmd", run, i))
-            else:
-                tokens.extend(Token("letter", ch, i + k) for k, ch in enumerate(run))
-            i += len(run)
-        elif text.startswith(("==", ":=", "**"), i):
-            tokens.append(Token("^" if text[i] == "*" else "=", text[i : i + 2], i))
-            i += 2
-        elif c in "([":
-            tokens.append(Token("open", c, i))
-            i += 1
-        elif c in ")]":
-            tokens.append(Token("close", c, i))
-            i += 1
-        elif c in _CHAR_TOKENS:
-            tokens.append(Token(_CHAR_TOKENS[c], c, i))
-            i += 1
+    return scan(src, _read_token, _BAD_CHARS)
+
+
+def _read_token(src: Source, i: int, tokens: list[Token]) -> int | None:
+    """Append the token(s) starting at ``text[i]``; return the next index (None: no token)."""
+    text, c = src.text, src.text[i]
+    if c == "\\":
+        return _command(src, i, tokens)
+    if c.isdigit() or (c == "." and text[i + 1 : i + 2].isdigit()):
+        m = _NUMBER.match(text, i)
+        tokens.append(Token("num", m.group(0), i))
+        return m.end()
+    if c.isascii() and c.isalpha():
+        run = _LETTERS.match(text, i).group(0)
+        if run in FUNCTIONS or run in GREEK:  # exp(x), ln x, alpha typed without '\'
+            tokens.append(Token("cmd", run, i))
         else:
-            raise _bad_char(src, i)
-    tokens.append(Token("end", "", len(text)))
-    return tokens
-
-
-def _bad_char(src: Source, i: int):
-    c = src.text[i]
-    if c == '"':
-        return src.error(i, "quotes/strings are not allowed", unsafe=True)
-    if c == ".":
-        return src.error(i, "'.' is only allowed inside numbers", unsafe=True)
-    if c == "&":
-        return src.error(i, "'&' (alignment) is not supported: enter one expression")
-    return src.error(i, f"unexpected character {c!r}")
+            tokens.extend(Token("letter", ch, i + k) for k, ch in enumerate(run))
+        return i + len(run)
+    if text.startswith(("==", ":=", "**"), i):
+        tokens.append(Token("^" if text[i] == "*" else "=", text[i : i + 2], i))
+        return i + 2
+    if c in "([":
+        kind = "open"
+    elif c in ")]":
+        kind = "close"
+    elif c in _CHAR_TOKENS:
+        kind = _CHAR_TOKENS[c]
+    else:
+        return None
+    tokens.append(Token(kind, c, i))
+    return i + 1
 
 
 def _command(src: Source, i: int, tokens: list[Token]) -> int:

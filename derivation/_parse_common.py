@@ -101,6 +101,29 @@ def check_size(text: str) -> None:
             depth -= 1
 
 
+def scan(src: Source, read_token, bad_chars: dict[str, tuple[str, bool]]) -> list[Token]:
+    """Tokenize the whole text (the loop both tokenizers share).
+
+    Whitespace is skipped; ``read_token(src, i, tokens)`` appends the token(s) starting at
+    ``text[i]`` and returns the next index, or None when no token starts there. Such a
+    character is refused with its message from ``bad_chars`` (char -> (message, unsafe)),
+    else as "unexpected character". The list ends with an "end" token.
+    """
+    text, tokens, i = src.text, [], 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        nxt = read_token(src, i, tokens)
+        if nxt is None:
+            c = text[i]
+            message, unsafe = bad_chars.get(c, (f"unexpected character {c!r}", False))
+            raise src.error(i, message, unsafe=unsafe)
+        i = nxt
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
 def symbol(name: str) -> sympy.Symbol:
     """The project's symbol for ``name``: always ``Symbol(name, real=True)``."""
     return sympy.Symbol(name, real=True)
@@ -137,8 +160,28 @@ def decimal(src: Source, pos: int, whole: str, frac: str, exp10: int) -> sympy.R
     return sympy.Rational(mantissa, 10**-scale)
 
 
+def number(src: Source, t: Token) -> sympy.Rational:
+    """Exact value of a "num" token (1.5, .5, 1., 1e-3, 2.5E+4), via :func:`decimal`."""
+    mantissa, _, exp10 = t.text.lower().partition("e")
+    whole, _, frac = mantissa.partition(".")
+    if len(exp10.lstrip("+-")) > 6:
+        return decimal(src, t.pos, whole, frac, 10**7)  # refused as too large
+    return decimal(src, t.pos, whole, frac, int(exp10 or "0"))
+
+
 def _digits(n: int) -> float:
     return abs(n).bit_length() * 0.30103
+
+
+def _check_exponent(src: Source, pos: int | None, exponent: sympy.Rational) -> None:
+    """Refuse the rational exponent p/q when |p| or q exceeds MAX_EXPONENT."""
+    if abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT:
+        raise src.error(
+            pos,
+            f"exponent {exponent} is too large (numerator and denominator must be at "
+            f"most {MAX_EXPONENT} in magnitude)",
+            unsafe=True,
+        )
 
 
 def check_exponents(src: Source, pos: int | None, expr: sympy.Expr, *, top_only=False) -> None:
@@ -147,14 +190,7 @@ def check_exponents(src: Source, pos: int | None, expr: sympy.Expr, *, top_only=
     nodes = (expr,) if top_only else sympy.preorder_traversal(expr)
     for node in nodes:
         if node.is_Pow and node.exp.is_Rational:
-            p, q = node.exp.p, node.exp.q
-            if abs(p) > MAX_EXPONENT or q > MAX_EXPONENT:
-                raise src.error(
-                    pos,
-                    f"exponent {node.exp} is too large (numerator and denominator must be "
-                    f"at most {MAX_EXPONENT} in magnitude)",
-                    unsafe=True,
-                )
+            _check_exponent(src, pos, node.exp)
 
 
 def power(src: Source, pos: int, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
@@ -167,14 +203,8 @@ def power(src: Source, pos: int, base: sympy.Expr, exponent: sympy.Expr) -> symp
     if base.is_zero and exponent.is_negative:
         raise src.error(pos, "division by zero")
     if exponent.is_Rational and base is not sympy.E:  # e**n is exp(n): nothing to compute
+        _check_exponent(src, pos, exponent)
         p, q = exponent.p, exponent.q
-        if abs(p) > MAX_EXPONENT or q > MAX_EXPONENT:
-            raise src.error(
-                pos,
-                f"exponent {exponent} is too large (numerator and denominator must be at "
-                f"most {MAX_EXPONENT} in magnitude)",
-                unsafe=True,
-            )
         if base.is_Rational and base not in (sympy.S.Zero, sympy.S.One, sympy.S.NegativeOne):
             size = max(_digits(base.p), _digits(base.q))
             if size * abs(p) / q > MAX_DIGITS:
@@ -250,3 +280,58 @@ class Nesting:
     def leave(self, *, call: bool = False) -> None:
         self.depth -= 1
         self.calls -= call
+
+
+class DescentParser:
+    """What both recursive-descent parsers share: the cursor over the tokens, the nesting
+    counters, and the grammar of sums and of signs. Subclasses define ``term()``."""
+
+    def __init__(self, src: Source, tokens: list[Token]):
+        self.src, self.tokens, self.i = src, tokens, 0
+        self.nest = Nesting(src)
+
+    @property
+    def tok(self) -> Token:
+        """The token at the cursor."""
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        """Return the token at the cursor and move past it."""
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def found(self, t: Token | None = None) -> str:
+        """How to name token ``t`` (default: the one at the cursor) in an error message."""
+        t = t or self.tok
+        if t.kind == "end":
+            return "end of input"
+        return repr("\\" + t.text if t.kind == "cmd" else t.text)
+
+    def expr(self) -> sympy.Expr:
+        """expr := term (('+' | '-') term)*"""
+        terms = [self.term()]
+        while self.tok.kind in ("+", "-"):
+            sign = self.take().kind
+            t = self.term()
+            terms.append(-t if sign == "-" else t)
+        return sympy.Add(*terms)
+
+    def missing_operand(self, t: Token) -> ParseError:
+        """The error for token ``t`` standing where an operand should start."""
+        if t.kind == "end":
+            return self.src.error(t.pos, "unexpected end of input (an operand is missing)")
+        return self.src.error(t.pos, f"unexpected {self.found(t)} (an operand is missing)")
+
+    def negated(self) -> bool:
+        """Skip leading signs ('+' | '-')*; True when an odd number of '-' (negate)."""
+        negative = False
+        while self.tok.kind in ("+", "-"):
+            negative ^= self.take().kind == "-"
+        return negative
+
+    def signed(self, operand) -> sympy.Expr:
+        """('+' | '-')* operand, with ``operand`` the parser method for the operand."""
+        negative = self.negated()
+        value = operand()
+        return -value if negative else value

@@ -27,11 +27,11 @@ import sympy
 
 from derivation._parse_common import (
     FUNCTIONS,
-    Nesting,
+    DescentParser,
     Source,
     Token,
     call,
-    decimal,
+    number,
     power,
     subscript_name,
     symbol,
@@ -66,35 +66,20 @@ SUPPORTED_COMMANDS = (
 _OPEN = {"(": ")", "[": "]", "\\{": "\\}"}  # opening delimiter -> its closer
 
 
-class LatexParser:
-    """Recursive-descent parser over the tokens of :func:`derivation._latex_tokens.tokenize`."""
+class LatexParser(DescentParser):
+    """Recursive-descent parser over the tokens of :func:`derivation._latex_tokens.tokenize`
+    (``expr`` and the sign rule come from :class:`DescentParser`)."""
 
     def __init__(self, src: Source, tokens: list[Token]):
-        self.src, self.tokens, self.i = src, tokens, 0
-        self.nest = Nesting(src)
+        super().__init__(src, tokens)
         self.bars = 0  # how many |...| groups opened by a plain bar are open
 
     # --- helpers ---------------------------------------------------------------------
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
-
     def peek(self, k: int = 1) -> Token:
         return self.tokens[min(self.i + k, len(self.tokens) - 1)]
 
-    def take(self) -> Token:
-        t = self.tokens[self.i]
-        self.i += 1
-        return t
-
     def err(self, t: Token, message: str):
         return self.src.error(t.pos, message)
-
-    def found(self, t: Token | None = None) -> str:
-        t = t or self.tok
-        if t.kind == "end":
-            return "end of input"
-        return repr("\\" + t.text if t.kind == "cmd" else t.text)
 
     # --- grammar ---------------------------------------------------------------------
     def parse_all(self) -> sympy.Expr:
@@ -106,24 +91,17 @@ class LatexParser:
             raise self.err(t, f"unexpected {self.found()}")
         return expr
 
-    def expr(self) -> sympy.Expr:
-        terms = [self.term()]
-        while self.tok.kind in ("+", "-"):
-            sign = self.take().kind
-            t = self.term()
-            terms.append(-t if sign == "-" else t)
-        return sympy.Add(*terms)
-
     def term(self) -> sympy.Expr:
-        factors = [self.signed()]
+        factors = [self.signed(self.factor)]
         while True:
             kind = self.tok.kind
             if kind == "*":
                 self.take()
-                factors.append(self.signed())
+                factors.append(self.signed(self.factor))
             elif kind == "/":
                 op = self.take()
-                factors.append(power(self.src, op.pos, self.signed(), sympy.S.NegativeOne))
+                factors.append(power(self.src, op.pos, self.signed(self.factor),
+                                     sympy.S.NegativeOne))
             elif self.starts_factor():
                 factors.append(self.factor())
             else:
@@ -136,13 +114,6 @@ class LatexParser:
         if t.kind == "open":
             return True
         return t.kind == "bar" and self.bars == 0
-
-    def signed(self) -> sympy.Expr:
-        negative = False
-        while self.tok.kind in ("+", "-"):
-            negative ^= self.take().kind == "-"
-        value = self.factor()
-        return -value if negative else value
 
     def factor(self) -> sympy.Expr:
         t = self.tok
@@ -271,7 +242,7 @@ class LatexParser:
             return -value if t.kind == "-" else value
         if t.kind == "num":
             self.take()
-            return _number(self.src, t)
+            return number(self.src, t)
         if t.kind == "letter" or (t.kind == "cmd" and t.text in GREEK):
             self.take()  # one letter only: e^x, x^n (no subscripts here)
             if t.text in ("e", "pi"):
@@ -317,19 +288,16 @@ class LatexParser:
     def primary(self) -> sympy.Expr:
         t = self.tok
         if t.kind == "num":
-            self.take()
-            return _number(self.src, t)
+            return number(self.src, self.take())
         if t.kind == "lbrace":
             return self.brace_group()
         if t.kind in ("open", "bar"):  # an operand is expected, so '|' opens
             return self.delimited()[0]
         if t.kind == "cmd":
             return self.command()
-        if t.kind == "end":
-            raise self.err(t, "unexpected end of input (an operand is missing)")
-        if t.kind == "close" or t.kind == "rbrace" or t.kind == "bar":
+        if t.kind in ("close", "rbrace", "bar"):
             raise self.err(t, f"unmatched {self.found()}")
-        raise self.err(t, f"unexpected {self.found()} (an operand is missing)")
+        raise self.missing_operand(t)
 
     def command(self) -> sympy.Expr:
         t = self.take()
@@ -401,14 +369,6 @@ class LatexParser:
         if name in FUNCTIONS:
             return self.function(Token("cmd", name, start.pos))
         return self.symbol(start, name)
-
-
-def _number(src: Source, t: Token) -> sympy.Rational:
-    mantissa, _, exp10 = t.text.lower().partition("e")
-    whole, _, frac = mantissa.partition(".")
-    if len(exp10.lstrip("+-")) > 6:
-        return decimal(src, t.pos, whole, frac, 10**7)  # refused as too large
-    return decimal(src, t.pos, whole, frac, int(exp10 or "0"))
 
 
 def parse_latex(src: Source, tokens: list[Token]) -> sympy.Expr:

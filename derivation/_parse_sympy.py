@@ -22,98 +22,75 @@ import sympy
 
 from derivation._parse_common import (
     FUNCTIONS,
-    Nesting,
     PYTHON_KEYWORDS,
+    DescentParser,
     Source,
     Token,
     call,
-    decimal,
+    number,
     power,
+    scan,
     symbol,
 )
 
-_NUMBER = re.compile(r"(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d+))?|\.(\d+)(?:[eE]([+-]?\d+))?")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")  # 1, 1.5, 1., .5, 1e-3
 _NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*)('*)((?:_[A-Za-z0-9]+)*)('*)")
 _OPERATORS = ("**", "==", ":=", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", "=")
 _CONSTANTS = {"e": sympy.E, "E": sympy.E, "pi": sympy.pi}
 
+_QUOTE = ("quotes/strings are not allowed (a quote is only allowed as a prime right after "
+          "a name, as in y'_i)", True)
+_BRACE = ("braces are LaTeX; use syntax='latex'", False)
+# Characters that start no token -> (message, unsafe).
+_BAD_CHARS = {
+    "_": ("names may not start with '_' (no dunders such as __import__)", True),
+    "'": _QUOTE,
+    '"': _QUOTE,
+    ".": ("'.' is only allowed inside numbers (no attribute access)", True),
+    "\\": ("backslash in SymPy syntax; use syntax='latex' for LaTeX", False),
+    "{": _BRACE,
+    "}": _BRACE,
+}
+
 
 def tokenize(src: Source) -> list[Token]:
     """Split SymPy-syntax text into tokens; refuse quotes, dots, dunders, odd chars."""
-    text, tokens, i = src.text, [], 0
-    while i < len(text):
-        c = text[i]
-        if c.isspace():
-            i += 1
-            continue
-        m = _NUMBER.match(text, i)
-        if m:
-            tokens.append(Token("num", m.group(0), i))
-            i = m.end()
-            continue
-        m = _NAME.match(text, i)
-        if m:
-            base, p1, subs, p2 = m.groups()
-            if m.end() < len(text) and text[m.end()] == "_":
-                raise src.error(m.end(), "double or trailing underscore in a name", unsafe=True)
-            if base in PYTHON_KEYWORDS and not (p1 or subs or p2):
-                raise src.error(i, f"Python keyword {base!r} is not allowed", unsafe=True)
-            tokens.append(Token("name", base + p1 + p2 + subs, i))
-            i = m.end()
-            continue
-        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
-        if op is not None:
-            kind = "=" if op in ("=", "==", ":=") else ("**" if op == "^" else op)
-            tokens.append(Token(kind, op, i))
-            i += len(op)
-            continue
-        raise _bad_char(src, i)
-    tokens.append(Token("end", "", len(text)))
-    return tokens
+    return scan(src, _read_token, _BAD_CHARS)
 
 
-def _bad_char(src: Source, i: int):
-    c = src.text[i]
-    if c == "_":
-        return src.error(i, "names may not start with '_' (no dunders such as __import__)",
-                         unsafe=True)
-    if c in "'\"":
-        return src.error(i, "quotes/strings are not allowed (a quote is only allowed as a "
-                            "prime right after a name, as in y'_i)", unsafe=True)
-    if c == ".":
-        return src.error(i, "'.' is only allowed inside numbers (no attribute access)",
-                         unsafe=True)
-    if c == "\\":
-        return src.error(i, "backslash in SymPy syntax; use syntax='latex' for LaTeX")
-    if c in "{}":
-        return src.error(i, "braces are LaTeX; use syntax='latex'")
-    return src.error(i, f"unexpected character {c!r}")
+def _read_token(src: Source, i: int, tokens: list[Token]) -> int | None:
+    """Append the token starting at ``text[i]``; return the next index (None: no token)."""
+    text = src.text
+    m = _NUMBER.match(text, i)
+    if m:
+        tokens.append(Token("num", m.group(0), i))
+        return m.end()
+    m = _NAME.match(text, i)
+    if m:
+        base, p1, subs, p2 = m.groups()
+        if m.end() < len(text) and text[m.end()] == "_":
+            raise src.error(m.end(), "double or trailing underscore in a name", unsafe=True)
+        if base in PYTHON_KEYWORDS and not (p1 or subs or p2):
+            raise src.error(i, f"Python keyword {base!r} is not allowed", unsafe=True)
+        tokens.append(Token("name", base + p1 + p2 + subs, i))
+        return m.end()
+    op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+    if op is None:
+        return None
+    kind = "=" if op in ("=", "==", ":=") else ("**" if op == "^" else op)
+    tokens.append(Token(kind, op, i))
+    return i + len(op)
 
 
-class SympyParser:
-    """Recursive-descent parser over the tokens of :func:`tokenize`."""
-
-    def __init__(self, src: Source, tokens: list[Token]):
-        self.src, self.tokens, self.i = src, tokens, 0
-        self.nest = Nesting(src)
+class SympyParser(DescentParser):
+    """Recursive-descent parser over the tokens of :func:`tokenize`
+    (``expr`` and the sign rule come from :class:`DescentParser`)."""
 
     # --- helpers ---------------------------------------------------------------------
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
-
-    def take(self) -> Token:
-        t = self.tokens[self.i]
-        self.i += 1
-        return t
-
     def expect(self, kind: str) -> Token:
         if self.tok.kind != kind:
-            raise self.src.error(self.tok.pos, f"expected {kind!r}, found {self._found()}")
+            raise self.src.error(self.tok.pos, f"expected {kind!r}, found {self.found()}")
         return self.take()
-
-    def _found(self) -> str:
-        return "end of input" if self.tok.kind == "end" else repr(self.tok.text)
 
     # --- grammar ---------------------------------------------------------------------
     def parse_all(self) -> sympy.Expr:
@@ -135,14 +112,6 @@ class SympyParser:
             )
         raise self.src.error(t.pos, f"unexpected {t.text!r}")
 
-    def expr(self) -> sympy.Expr:
-        terms = [self.term()]
-        while self.tok.kind in ("+", "-"):
-            sign = self.take().kind
-            t = self.term()
-            terms.append(-t if sign == "-" else t)
-        return sympy.Add(*terms)
-
     def term(self) -> sympy.Expr:
         factors = [self.unary()]
         while self.tok.kind in ("*", "/"):
@@ -153,11 +122,7 @@ class SympyParser:
         return sympy.Mul(*factors)
 
     def unary(self) -> sympy.Expr:
-        negative = False
-        while self.tok.kind in ("+", "-"):
-            negative ^= self.take().kind == "-"
-        value = self.power()
-        return -value if negative else value
+        return self.signed(self.power)
 
     def power(self) -> sympy.Expr:
         # a ** b ** c is a ** (b ** c): collect the chain, fold from the right.
@@ -166,9 +131,7 @@ class SympyParser:
         while self.tok.kind == "**":
             pos = self.take().pos
             self.nest.enter(pos)
-            negative = False
-            while self.tok.kind in ("+", "-"):
-                negative ^= self.take().kind == "-"
+            negative = self.negated()
             operands.append((pos, negative, self.primary()))
         self.nest.depth = depth0
         pos, negative, value = operands.pop()
@@ -183,8 +146,7 @@ class SympyParser:
     def primary(self) -> sympy.Expr:
         t = self.tok
         if t.kind == "num":
-            self.take()
-            return _number(self.src, t)
+            return number(self.src, self.take())
         if t.kind == "name":
             self.take()
             if self.tok.kind == "(":
@@ -197,9 +159,7 @@ class SympyParser:
             self.expect(")" if t.kind == "(" else "]")
             self.nest.leave()
             return inner
-        if t.kind == "end":
-            raise self.src.error(t.pos, "unexpected end of input (an operand is missing)")
-        raise self.src.error(t.pos, f"unexpected {t.text!r} (an operand is missing)")
+        raise self.missing_operand(t)
 
     def name(self, t: Token) -> sympy.Expr:
         if t.text in _CONSTANTS:
@@ -220,18 +180,6 @@ class SympyParser:
         self.expect(")")
         self.nest.leave(call=True)
         return call(self.src, t.pos, t.text, args)
-
-
-def _number(src: Source, t: Token) -> sympy.Rational:
-    m = _NUMBER.fullmatch(t.text)
-    if m.group(4) is not None:  # .5e3
-        whole, frac, exp10 = "", m.group(4), m.group(5)
-    else:
-        whole, frac, exp10 = m.group(1), m.group(2) or "", m.group(3)
-    exp_text = exp10 or "0"
-    if len(exp_text.lstrip("+-")) > 6:
-        return decimal(src, t.pos, whole, frac, 10**7)  # refused as too large
-    return decimal(src, t.pos, whole, frac, int(exp_text))
 
 
 def parse_sympy(src: Source, tokens: list[Token]) -> sympy.Expr:

@@ -11,7 +11,16 @@ i and j, as on paper -- in SymPy syntax or LaTeX, e.g.::
 below, and asks `derivation.equivalent(candidate_ij, dJ/dw_ij)` where dJ/dw_ij is SymPy's
 derivative of J = -sum_i y'_i ln p_i. The answer is "proved" (every entry proved),
 "refuted" (first failing entry, with the counterexample point and both values there),
-"unknown", or "error" (the text could not be read; the message says why).
+"unknown", or "error" (the text could not be read, or names something the model does not
+have; the message says why).
+
+Swapped indices: x is indexed by the features j = 1..m, the labels, biases, logits and
+predictions by the classes i = 1..n. A candidate such as ``x_i*(p_j - y'_j)`` puts a class
+index where a feature index belongs. When n != m some entry then names an element the model
+does not have (x_3 when m = 2): the candidate is refuted at the first such entry, with a
+reason instead of a counterexample point. When every such name exists (n == m, or x_i with
+n < m) the entries are checked, and refuted, numerically like any other candidate; a note
+then points at the swap.
 
 Vocabulary (names in the candidate; subscripts are the index letters i, j or numbers)
 ---------------------------------------------------------------------------------
@@ -94,13 +103,14 @@ class EntryCheck:
     verdict: object  # derivation.equivalence.Verdict
     shown: sympy.Expr | None = None        #: the candidate at (i, j) with V_k, S, p_k as symbols
     shown_truth: sympy.Expr | None = None  #: the proved formula at (i, j), same symbols
+    missing: tuple = ()  #: names the candidate needs here that the model lacks (x_3 if m = 2)
 
     @property
     def label(self) -> str:
         return f"dJ/dw_{self._sub()}" if self.j is not None else f"dJ/db_{self.i}"
 
     def _sub(self) -> str:
-        return f"{self.i}{self.j}" if self.i < 10 and self.j < 10 else f"{self.i},{self.j}"
+        return _subscript((self.i, self.j))
 
 
 @dataclass(frozen=True)
@@ -175,11 +185,17 @@ class CandidateCheck:
     def _sentence(self) -> str:
         size = f"{self.n} x {self.m} model"
         if self.status == "error":
-            return "Could not read the candidate."
+            if self.candidate is None:
+                return "Could not read the candidate."
+            return (f"the candidate was read, but it cannot be evaluated on a {size}: "
+                    "it names something the model does not have.")
         if self.status == "proved":
             return (f"the candidate equals {self._what()} for all {len(self.entries)} entries "
                     f"of a {size} ({self._assume_text()}).")
         f = self.failure
+        if self.status == "refuted" and f.verdict.method == _INDEX_MISMATCH:
+            return (f"the candidate's indices do not fit {self._what()}: at entry {f.label} "
+                    f"it needs {', '.join(f.missing)}, which a {size} does not have.")
         if self.status == "refuted":
             return (f"at entry {f.label} the candidate differs from the true derivative "
                     f"({self._assume_text()}).")
@@ -206,7 +222,11 @@ class CandidateCheck:
             if f.verdict.status == "unknown" and getattr(f.verdict, "reason", None):
                 lines.append(f"  reason: {f.verdict.reason}")
         lines.extend(f"  note: {note}" for note in self.notes)
-        lines.append(f"  ({len(self.entries)} of {self.total_entries} entries checked, {self.elapsed:.2f} s)")
+        if f is not None and f.verdict.method == _INDEX_MISMATCH:
+            lines.append(f"  (refuted by the index ranges alone, {self.elapsed:.2f} s)")
+        else:
+            lines.append(f"  ({len(self.entries)} of {self.total_entries} entries checked, "
+                         f"{self.elapsed:.2f} s)")
         return lines
 
     def _point_lines(self) -> list[str]:
@@ -214,12 +234,31 @@ class CandidateCheck:
         if f is None or f.verdict.status != "refuted":
             return []
         v = f.verdict
-        point = _point_text(v.counterexample)
-        return [
-            f"  at {point}",
+        if v.counterexample is None:  # refuted without a point (index mismatch)
+            return [f"  reason: {v.reason}"]
+        lines = [
+            f"  at {_point_text(v.counterexample)}",
             f"  candidate = {_fmt(v.lhs_value)}",
             f"  true      = {_fmt(v.rhs_value)}",
         ]
+        hint = self.label_sum_hint
+        if hint:
+            lines.append(f"  {hint}")
+        return lines
+
+    @property
+    def label_sum_hint(self) -> str | None:
+        """When the check made no assumption on the labels and the counterexample's labels
+        do not sum to 1 (sum_k y'_k != 1), a line saying so and how to assume one-hot
+        labels; else None."""
+        point = self.counterexample
+        if not point or self.assumptions:
+            return None
+        labels = sympy.Add(*(point.get(_real(f"y'_{k}"), 0) for k in range(1, self.n + 1)))
+        if labels == 1:
+            return None
+        return (f"labels sum to {_fmt(labels)} here: tick the sum y' = 1 assumption "
+                "(assume_normalized=True) if your formula assumes one-hot labels")
 
     def __str__(self) -> str:
         return "\n".join([self.summary()] + self._details())
@@ -237,10 +276,14 @@ class CandidateCheck:
             out.append(f"\nEntry ${_entry_latex(f)}$: candidate $= {sympy.latex(f.shown)}$, "
                        f"true $= {sympy.latex(f.shown_truth)}$ "
                        r"(with $p_k = e^{V_k}/S$, $S = \sum_k e^{V_k}$)")
-            if f.verdict.status == "refuted":
-                v = f.verdict
+            v = f.verdict
+            if v.status == "refuted" and v.counterexample is None:
+                out.append(f"\n{_md_escape(v.reason)}")
+            elif v.status == "refuted":
                 pt = _point_text(v.counterexample, latex=True)
                 out.append(f"\nAt ${pt}$: candidate $= {_fmt(v.lhs_value)}$, true $= {_fmt(v.rhs_value)}$.")
+                if self.label_sum_hint:
+                    out.append(f"\n{_md_escape(self.label_sum_hint)}")
         for note in self.notes:
             out.append(f"\n*Note:* {_md_escape(note)}")
         return "\n".join(out)
@@ -311,6 +354,29 @@ def _split_subscript(sub: str, count: int, name: str) -> list[str]:
     return parts
 
 
+# The index slots of each indexed name: "class" (1..n) or "feature" (1..m).
+_SLOTS = {"w": ("class", "feature"), "x": ("feature",), "b": ("class",), "y": ("class",),
+          "V": ("class",), "v": ("class",), "p": ("class",), "yhat": ("class",)}
+# How an indexed name is shown in messages (y_i is the label y'_i, v_i the logit V_i).
+_SHOWN_BASE = {"y": "y'", "v": "V", "yhat": "p"}
+_INDEX_MISMATCH = "index mismatch"  # Verdict.method of a refutation by index ranges
+
+
+def _subscript(values) -> str:
+    """Subscript of concrete indices: (1, 2) -> "12", (1, 12) -> "1,12"."""
+    values = tuple(values)
+    return "".join(map(str, values)) if all(v < 10 for v in values) else ",".join(map(str, values))
+
+
+class _IndexMismatch(ParseError):
+    """A letter index in a slot of the other kind that leaves the slot's range at some
+    entry (x_i at i = 3 when m = 2). ``concrete`` is the name it would need ("x_3")."""
+
+    def __init__(self, message: str, concrete: str):
+        super().__init__(message)
+        self.concrete = concrete
+
+
 class _Substituter:
     """Maps the names of a candidate to the concrete model's expressions at entry (i, j)."""
 
@@ -328,28 +394,88 @@ class _Substituter:
         core = -(mdl.y[i - 1] - self.shown["p"][i - 1] * mdl.label_sum())
         return core if j is None else mdl.x[j - 1] * core
 
-    def _index(self, token: str, name: str, bound: int, what: str, i: int, j: int | None) -> int:
+    def _index(self, token: str, name: str, i: int, j: int | None) -> int:
+        """The value of one index token at entry (i, j): i, j, or a number."""
         if token == "i":
-            value = i
-        elif token == "j":
+            return i
+        if token == "j":
             if j is None:
                 raise ParseError(f"{name!r} uses the index j, but dJ/db_i has only the index i")
-            value = j
-        elif token.isdigit():
-            value = int(token)
-        else:
-            raise ParseError(f"unknown index {token!r} in {name!r}: use i, j or a number "
-                             f"(write sums over k as S, or expand them)")
-        if not 1 <= value <= bound:
-            raise ParseError(f"index {value} in {name!r} is out of range: {what} runs from 1 to {bound}")
-        return value
+            return j
+        if token.isdigit():
+            return int(token)
+        raise ParseError(f"unknown index {token!r} in {name!r}: use i, j or a number "
+                         f"(write sums over k as S, or expand them)")
 
-    def mapping(self, expr: sympy.Expr, i: int, j: int | None, *, display: bool = False) -> dict:
+    def _indices(self, name: str, base: str, tokens: list[str], i: int, j: int | None) -> tuple:
+        """The values of the indices of ``name`` at entry (i, j), each within its range
+        (class 1..n, feature 1..m). A number out of range is a ParseError; a letter out of
+        range (x_i at i = 3 > m) is an `_IndexMismatch`."""
+        slots = _SLOTS[base]
+        bounds = {"class": self.model.n, "feature": self.model.m}
+        values, mismatch = [], None
+        for pos, (token, slot) in enumerate(zip(tokens, slots)):
+            value = self._index(token, name, i, j)
+            if not 1 <= value <= bounds[slot]:
+                if token not in ("i", "j"):
+                    raise ParseError(f"index {value} in {name!r} is out of range: the {slot} "
+                                     f"index runs from 1 to {bounds[slot]}")
+                mismatch = pos if mismatch is None else mismatch
+            values.append(value)
+        if mismatch is not None:
+            raise self._mismatch(name, base, tokens, values, mismatch, i, j)
+        return tuple(values)
+
+    def _mismatch(self, name, base, tokens, values, pos, i, j) -> _IndexMismatch:
+        """Explain a letter index whose range is the other kind's: x_i with i = 1..n > m."""
+        n, m = self.model.n, self.model.m
+        slot, token, shown = _SLOTS[base][pos], tokens[pos], _SHOWN_BASE.get(base, base)
+        kind, letter, bound = ("classes", "i", n) if slot == "class" else ("features", "j", m)
+        used_kind, used_bound = ("classes", n) if token == "i" else ("features", m)
+        which = "the index of" if len(tokens) == 1 else \
+            ("the first index of" if pos == 0 else "the second index of")
+        concrete = f"{shown}_{_subscript(values)}"
+        entry = f"dJ/dw_{_subscript((i, j))}" if j is not None else f"dJ/db_{i}"
+        return _IndexMismatch(
+            f"{which} {shown} runs over the {kind} {letter} = 1..{bound}, but the candidate "
+            f"writes {name} and {token} runs over the {used_kind} 1..{used_bound}: at entry "
+            f"{entry} that is {concrete}, which a {n} x {m} model does not have "
+            f"(are the indices i and j swapped?)", concrete)
+
+    def swapped(self, expr: sympy.Expr) -> str | None:
+        """A note on the names in ``expr`` with a letter index in a slot of the other kind
+        (x_i, w_ji, y'_j: the class index i where a feature index belongs, or j where a
+        class index belongs), or None when there are none."""
+        found = {"i": [], "j": []}
+        for sym in expr.free_symbols:
+            match = _NAME.match(sym.name)
+            if match is None or match["sub"] is None or match["base"] not in _SLOTS:
+                continue
+            slots = _SLOTS[match["base"]]
+            try:
+                tokens = _split_subscript(match["sub"], len(slots), sym.name)
+            except ParseError:
+                continue
+            for letter, slot in zip(tokens, slots):
+                if (letter, slot) in (("i", "feature"), ("j", "class")):
+                    found[letter].append(sym.name)
+        n, m = self.model.n, self.model.m
+        parts = [f"{', '.join(sorted(set(names)))} put{'s' if len(set(names)) == 1 else ''} "
+                 f"the {what} where {other} belongs"
+                 for names, what, other in (
+                     (found["i"], f"class index i (1..{n})", f"a feature index j (1..{m})"),
+                     (found["j"], f"feature index j (1..{m})", f"a class index i (1..{n})"))
+                 if names]
+        return "; ".join(parts) + ": are i and j swapped?" if parts else None
+
+    def mapping(self, expr: sympy.Expr, i: int, j: int | None, *, display: bool = False,
+                strict: bool = True) -> dict:
         """Symbol -> concrete expression at entry (i, j). With ``display=True`` the logits,
-        S and p_k stay symbols (V_1, S, p_1) so the entry reads like the candidate."""
+        S and p_k stay symbols (V_1, S, p_1) so the entry reads like the candidate. With
+        ``strict=False`` a name whose letter index leaves its range (x_i at i = 3 > m) maps
+        to a bare symbol of that name (x_3) instead of raising `_IndexMismatch`."""
         mdl = self.model
         shown = self.shown
-        n, m = mdl.n, mdl.m
         out = {}
         for sym in expr.free_symbols:
             name = sym.name
@@ -368,26 +494,25 @@ class _Substituter:
                 raise ParseError(f"unknown name {name!r}")
             if primed and base != "y":
                 raise ParseError(f"unknown name {name!r}: only the labels are primed (y'_i)")
+            if base not in _SLOTS:
+                raise ParseError(f"unknown name {name!r}")
+            tokens = _split_subscript(sub, len(_SLOTS[base]), name)
+            try:
+                idx = self._indices(name, base, tokens, i, j)
+            except _IndexMismatch as exc:
+                if strict:
+                    raise
+                out[sym] = _real(exc.concrete)
+                continue
             if base == "w":
-                r, c = _split_subscript(sub, 2, name)
-                r = self._index(r, name, n, "the class index", i, j)
-                c = self._index(c, name, m, "the feature index", i, j)
-                out[sym] = mdl.W[r - 1, c - 1]
-                continue
-            if base == "x":
-                (k,) = _split_subscript(sub, 1, name)
-                out[sym] = mdl.x[self._index(k, name, m, "the feature index", i, j) - 1]
-                continue
-            table = {"b": mdl.b, "y": mdl.y, "V": mdl.V, "v": mdl.V, "p": mdl.p, "yhat": mdl.p}
-            if base in table:
-                (k,) = _split_subscript(sub, 1, name)
-                k = self._index(k, name, n, "the class index", i, j)
-                if display and base in ("V", "v", "p", "yhat"):
-                    out[sym] = shown["V" if base in ("V", "v") else "p"][k - 1]
-                else:
-                    out[sym] = table[base][k - 1]
-                continue
-            raise ParseError(f"unknown name {name!r}")
+                out[sym] = mdl.W[idx[0] - 1, idx[1] - 1]
+            elif base == "x":
+                out[sym] = mdl.x[idx[0] - 1]
+            elif display and base in ("V", "v", "p", "yhat"):
+                out[sym] = shown["V" if base in ("V", "v") else "p"][idx[0] - 1]
+            else:
+                table = {"b": mdl.b, "y": mdl.y, "V": mdl.V, "v": mdl.V, "p": mdl.p, "yhat": mdl.p}
+                out[sym] = table[base][idx[0] - 1]
         return out
 
 
@@ -458,6 +583,27 @@ def candidate_entry(text_or_expr, i: int, j: int | None = None, *, n: int = 3, m
     return expr.xreplace(sub.mapping(expr, i, j if wrt == "w" else None))
 
 
+def _parameter(model: SoftmaxModel, i: int, j: int | None) -> sympy.Symbol:
+    """w_ij, or b_i when j is None."""
+    return model.W[i - 1, j - 1] if j is not None else model.b[i - 1]
+
+
+def _mismatch_entry(model, sub, expr, i, j, reason, assumptions) -> EntryCheck:
+    """The entry (i, j) at which the candidate needs a name the model does not have,
+    refuted with ``reason`` (the index mismatch) instead of a counterexample."""
+    from derivation.equivalence import Verdict
+
+    verdict = Verdict(status="refuted", method=_INDEX_MISMATCH, assumptions=assumptions,
+                      reason=reason)
+    candidate = expr.xreplace(sub.mapping(expr, i, j, strict=False))
+    missing = candidate.free_symbols - set(model.symbols())
+    return EntryCheck(i=i, j=j, candidate=candidate,
+                      truth=sympy.diff(model.J, _parameter(model, i, j)), verdict=verdict,
+                      shown=expr.xreplace(sub.mapping(expr, i, j, display=True, strict=False)),
+                      shown_truth=sub.truth_display(i, j),
+                      missing=tuple(sorted(str(name) for name in missing)))
+
+
 def _check_wrt(wrt) -> str:
     if wrt not in ("w", "b"):
         raise ValueError(f"wrt must be 'w' (dJ/dw_ij) or 'b' (dJ/db_i), got {wrt!r}")
@@ -496,8 +642,10 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     -------
     CandidateCheck
         ``.status`` in {"proved", "refuted", "unknown", "error"}; truthy iff proved; a
-        readable ``str``, ``_repr_markdown_`` and ``_repr_html_``. Unreadable text gives
-        status "error" with the parser's message in ``.error`` (no exception).
+        readable ``str``, ``_repr_markdown_`` and ``_repr_html_``. Unreadable text, or a
+        name the model does not have (z, x_5 when m = 2), gives status "error" with the
+        message in ``.error`` (no exception). Swapped indices that leave their range
+        (x_i with n > m) give "refuted" with the reason in ``.failure.verdict.reason``.
 
     Raises
     ------
@@ -532,13 +680,19 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     try:
         for i, j in cells:
             concrete.append(expr.xreplace(sub.mapping(expr, i, j)))
+    except _IndexMismatch as exc:
+        # x_i with n > m: at entry (i, j) the candidate needs x_i, which does not exist.
+        # The true derivative exists there, so the candidate is wrong: refuted, no point.
+        entry = _mismatch_entry(model, sub, expr, i, j, str(exc), assumptions)
+        return CandidateCheck(text=text, status="refuted", n=n, m=m, wrt=wrt, candidate=expr,
+                              assumptions=assumptions, entries=(entry,), notes=tuple(notes),
+                              elapsed=time.perf_counter() - start, total_entries=total)
     except ParseError as exc:
         return error(str(exc), expr, notes)
 
     entries = []
     for (i, j), cand in zip(cells, concrete):
-        param = model.W[i - 1, j - 1] if j is not None else model.b[i - 1]
-        truth = sympy.diff(model.J, param)  # the true derivative of J
+        truth = sympy.diff(model.J, _parameter(model, i, j))  # the true derivative of J
         verdict = equivalent(cand, truth, assume=assumptions, timeout=timeout)
         entries.append(EntryCheck(i=i, j=j, candidate=cand, truth=truth, verdict=verdict,
                                   shown=expr.xreplace(sub.mapping(expr, i, j, display=True)),
@@ -547,6 +701,9 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
             break
     statuses = {e.verdict.status for e in entries}
     status = "refuted" if "refuted" in statuses else "unknown" if "unknown" in statuses else "proved"
+    swapped = sub.swapped(expr)
+    if swapped and status != "proved":  # e.g. n == m: every name exists, the indices are off
+        notes.append(swapped)
     return CandidateCheck(text=text, status=status, n=n, m=m, wrt=wrt, candidate=expr,
                           assumptions=assumptions, entries=tuple(entries), notes=tuple(notes),
                           elapsed=time.perf_counter() - start, total_entries=total)

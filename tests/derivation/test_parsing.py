@@ -177,6 +177,25 @@ def test_decimals_are_exact_rationals():
     assert value.is_Rational and not value.atoms(sympy.Float)
 
 
+@pytest.mark.parametrize(
+    "text, value",
+    [("2E+4", 20000), (".5e1", 5), ("1.25e-2", sympy.Rational(1, 80)), ("007", 7), ("0.0", 0)],
+)
+def test_number_literals_mean_the_same_in_both_syntaxes(text, value):
+    assert parse(text, syntax="sympy") == parse(text, syntax="latex") == value
+
+
+@pytest.mark.parametrize("text", ["x^1001", "x^{1/1001}", "(x^{40})^{40}"])
+def test_exponent_bound_is_the_same_in_both_syntaxes(text):
+    messages = []
+    for syntax in ("sympy", "latex"):
+        with pytest.raises(UnsafeExpressionError, match="exponent .* is too large") as info:
+            parse(text.replace("{", "(").replace("}", ")") if syntax == "sympy" else text,
+                  syntax=syntax)
+        messages.append(str(info.value).splitlines()[0])
+    assert messages[0].split(" (at position")[0] == messages[1].split(" (at position")[0]
+
+
 def test_parse_equation():
     eq = parse_equation(r"w_{ij} := w_{ij} + \alpha x_j")
     assert isinstance(eq, sympy.Eq)

@@ -5,6 +5,7 @@ import importlib.util
 import pytest
 import sympy
 
+from derivation.errors import ParseError
 from derivation.interactive import CandidateCheck, candidate_entry, check_candidate
 
 SEED_FINAL_LATEX = r"-x_j \left(y_i - \frac{e^{v_i}}{V}\right)"
@@ -138,3 +139,113 @@ def test_widget_builds_and_button_produces_output():
     assert "ERROR" in box.result.value
     box.wrt.value = "b"
     assert "b_i" in box.text.description
+
+
+# --- swapped indices -----------------------------------------------------------------
+def _y(k):
+    return sympy.Symbol(f"y'_{k}", real=True)
+
+
+@pytest.mark.parametrize("assume", [False, True])
+def test_swapped_indices_out_of_range_are_refuted_with_a_reason(assume):
+    # x_i with i over the classes 1..3, but x has only the features 1..2
+    result = check_candidate("x_i*(p_j - y_j)", n=3, m=2, assume_normalized=assume)
+    assert result.status == "refuted", str(result)
+    assert not result and result.error is None
+    f = result.failure
+    assert (f.i, f.j) == (3, 1) and f.missing == ("x_3",)
+    assert f.verdict.status == "refuted" and f.verdict.counterexample is None
+    assert result.counterexample is None
+    reason = f.verdict.reason
+    assert "x_i" in reason and "features j = 1..2" in reason and "classes 1..3" in reason
+    assert "x_3" in reason and "swapped" in reason
+    text = str(result)
+    assert "Could not read" not in text and "x_3" in result.summary()
+    assert reason in text
+    assert "x\\_3" in result._repr_markdown_() and "swapped" in result._repr_html_()
+
+
+def test_swapped_class_index_with_more_features_than_classes():
+    # p_j, y_j with j over the features 1..3, but only 2 classes: fails at entry (1, 3)
+    result = check_candidate("x_i*(p_j - y_j)", n=2, m=3)
+    assert result.status == "refuted", str(result)
+    f = result.failure
+    assert (f.i, f.j) == (1, 3)
+    assert f.missing == ("p_3", "y'_3")
+    assert "classes i = 1..2" in f.verdict.reason and "features 1..3" in f.verdict.reason
+
+
+def test_swapped_weight_indices_and_bias_candidate():
+    w = check_candidate("-w_ji", n=3, m=2)
+    assert w.status == "refuted" and "second index of w" in w.failure.verdict.reason
+    assert w.failure.missing == ("w_13",)
+    b = check_candidate("x_i*(p_i - y_i)", n=3, m=2, wrt="b")
+    assert b.status == "refuted" and b.failure.label == "dJ/db_3"
+    assert "x_3" in b.failure.verdict.reason
+
+
+def test_swapped_indices_in_the_square_case_are_refuted_numerically():
+    # n == m: every name exists, so the entries are checked; the counterexample is real
+    result = check_candidate("x_i*(p_j - y_j)", n=2, m=2, assume_normalized=True)
+    assert result.status == "refuted", str(result)
+    f = result.failure
+    point = f.verdict.counterexample
+    assert point
+    assert abs(_value_at(f.candidate, point) - _value_at(f.truth, point)) > 1e-20
+    assert any("swapped" in note and "x_i" in note for note in result.notes)
+    correct = check_candidate("-x_j*(y'_i - p_i)", n=2, m=2, assume_normalized=True)
+    assert correct.status == "proved" and not correct.notes
+
+
+def test_swapped_index_in_range_gets_a_note():
+    # x_i with n = 2 < m = 3 exists at every entry: checked numerically, with the note
+    result = check_candidate("-x_i*(y'_i - p_i)", n=2, m=3, assume_normalized=True)
+    assert result.status == "refuted" and result.counterexample
+    assert any("x_i puts the class index i" in note for note in result.notes)
+
+
+def test_names_the_model_lacks_are_errors_but_not_unreadable():
+    result = check_candidate("-x_5*(y'_i - p_i)", n=3, m=2)
+    assert result.status == "error" and "out of range" in result.error
+    assert "Could not read" not in result.summary() and "does not have" in result.summary()
+    with pytest.raises(ParseError, match="x_3"):
+        candidate_entry("x_i", 3, 1, n=3, m=2)
+
+
+# --- the label-sum hint ----------------------------------------------------------------
+def test_refutation_without_assumption_notes_the_label_sum():
+    result = check_candidate("-x_j*(y'_i - p_i)", n=3, m=2)
+    assert result.status == "refuted", str(result)
+    total = sum(result.counterexample.get(_y(k), 0) for k in (1, 2, 3))
+    assert total != 1
+    hint = result.label_sum_hint
+    assert hint is not None and f"labels sum to {total} here" in hint
+    assert "assume_normalized=True" in hint and "one-hot" in hint
+    assert hint in str(result)
+    assert "labels sum to" in result._repr_markdown_()
+
+
+def test_no_label_sum_hint_under_the_assumption():
+    result = check_candidate("x_j*(y'_i - p_i)", n=2, m=2, assume_normalized=True)
+    assert result.status == "refuted"
+    assert result.label_sum_hint is None and "labels sum to" not in str(result)
+
+
+def test_no_label_sum_hint_when_the_labels_sum_to_one():
+    from derivation.equivalence import Verdict
+    from derivation.interactive import EntryCheck
+
+    x1 = sympy.Symbol("x_1", real=True)
+
+    def refuted_at(point):
+        verdict = Verdict(status="refuted", counterexample=point, lhs_value=sympy.Integer(0),
+                          rhs_value=sympy.Integer(1), method="sample")
+        entry = EntryCheck(i=1, j=1, candidate=x1, truth=x1, verdict=verdict, shown=x1,
+                           shown_truth=x1)
+        return CandidateCheck(text="x_1", status="refuted", n=2, m=2, wrt="w", candidate=x1,
+                              entries=(entry,), total_entries=4)
+
+    one = refuted_at({x1: sympy.Integer(1), _y(2): sympy.Integer(1)})
+    assert one.label_sum_hint is None and "labels sum to" not in str(one)
+    half = refuted_at({x1: sympy.Integer(1), _y(1): sympy.Rational(1, 2), _y(2): sympy.Integer(1)})
+    assert "labels sum to 3/2 here" in half.label_sum_hint and "labels sum to" in str(half)
