@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivation._format import format_point, format_value
 from derivation.errors import ParseError, UnsafeExpressionError
 from derivation.model import SoftmaxModel, validate_size
 
@@ -237,9 +238,9 @@ class CandidateCheck:
         if v.counterexample is None:  # refuted without a point (index mismatch)
             return [f"  reason: {v.reason}"]
         lines = [
-            f"  at {_point_text(v.counterexample)}",
-            f"  candidate = {_fmt(v.lhs_value)}",
-            f"  true      = {_fmt(v.rhs_value)}",
+            f"  at {format_point(v.counterexample)}",
+            f"  candidate = {format_value(v.lhs_value)}",
+            f"  true      = {format_value(v.rhs_value)}",
         ]
         hint = self.label_sum_hint
         if hint:
@@ -257,7 +258,7 @@ class CandidateCheck:
         labels = sympy.Add(*(point.get(_real(f"y'_{k}"), 0) for k in range(1, self.n + 1)))
         if labels == 1:
             return None
-        return (f"labels sum to {_fmt(labels)} here: tick the sum y' = 1 assumption "
+        return (f"labels sum to {format_value(labels)} here: tick the sum y' = 1 assumption "
                 "(assume_normalized=True) if your formula assumes one-hot labels")
 
     def __str__(self) -> str:
@@ -280,8 +281,8 @@ class CandidateCheck:
             if v.status == "refuted" and v.counterexample is None:
                 out.append(f"\n{_md_escape(v.reason)}")
             elif v.status == "refuted":
-                pt = _point_text(v.counterexample, latex=True)
-                out.append(f"\nAt ${pt}$: candidate $= {_fmt(v.lhs_value)}$, true $= {_fmt(v.rhs_value)}$.")
+                pt = format_point(v.counterexample, latex=True)
+                out.append(f"\nAt ${pt}$: candidate $= {format_value(v.lhs_value)}$, true $= {format_value(v.rhs_value)}$.")
                 if self.label_sum_hint:
                     out.append(f"\n{_md_escape(self.label_sum_hint)}")
         for note in self.notes:
@@ -296,33 +297,6 @@ class CandidateCheck:
 
 
 _COLOURS = {"proved": "#1a7f37", "refuted": "#cf222e", "unknown": "#9a6700", "error": "#cf222e"}
-
-
-def _point_text(point: dict, *, latex: bool = False) -> str:
-    """The non-zero coordinates of a point, then "(all other symbols 0)"."""
-    items = sorted(point.items(), key=lambda kv: str(kv[0]))
-    shown = [(s, v) for s, v in items if v != 0]
-    name = sympy.latex if latex else str
-    text = ", ".join(f"{name(s)} = {_fmt(v)}" for s, v in shown)
-    rest = len(items) - len(shown)
-    if not shown:
-        return r"\text{all symbols } 0" if latex else "all symbols 0"
-    if rest:
-        text += r" \quad (\text{all other symbols } 0)" if latex else " (all other symbols 0)"
-    return text
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "?"
-    try:
-        if isinstance(value, sympy.Integer):
-            return str(int(value))
-        if isinstance(value, sympy.Rational) and value.q < 1000:
-            return str(value)
-        return f"{float(value):.12g}"
-    except (TypeError, ValueError):
-        return str(value)
 
 
 def _md_escape(text: str) -> str:

@@ -33,7 +33,7 @@ def test_default_run_exits_0_and_shows_general_proof_and_both_mistakes(default_r
     # mistake 2: e^{v_i y_i}/V, wrong even for one-hot labels with y_i = 0
     assert "step G3 is refuted" in text
     assert "wrong even under 'y_i = y'_i (y_i read as the label) and one-hot labels'" in text
-    assert "y_1=0" in text
+    assert "y_1 = 0" in text
     # the y/y' mix-up
     assert "step D1 is refuted" in text and "y/y' mix-up" in text
     assert "corrected derivation: 17/17 checked steps proved" in text

@@ -21,6 +21,8 @@ import re
 import sys
 import time
 
+from derivation._format import format_point, format_value
+
 __all__ = ["main", "build_parser", "parse_sizes"]
 
 DEFAULT_SIZES = "1x1,2x2,3x3,4x4,5x5"
@@ -145,27 +147,6 @@ class _Out:
         print(text, file=self.stream)
 
 
-def _fmt_value(value) -> str:
-    import sympy
-
-    if value is None:
-        return "?"
-    try:
-        value = sympy.sympify(value) if not isinstance(value, sympy.Basic) else value
-        if value.is_Rational or value.is_Integer:
-            return str(value)
-        return str(sympy.N(value, 8))
-    except (TypeError, ValueError, AttributeError, sympy.SympifyError):
-        return str(value)
-
-
-def _fmt_point(point) -> str:
-    if not point:
-        return "(none)"
-    items = sorted(point.items(), key=lambda kv: str(kv[0]))
-    return ", ".join(f"{k}={_fmt_value(v)}" for k, v in items)
-
-
 def _heading(out, title: str) -> None:
     out()
     out(title)
@@ -213,18 +194,18 @@ def _explain(out, check, indent="      ") -> None:
     if step.note:
         out(f"{indent}reading: {step.note}")
     if verdict is not None and verdict.counterexample:
-        out(f"{indent}counterexample: {_fmt_point(verdict.counterexample)}")
-        out(f"{indent}  this line = {_fmt_value(verdict.lhs_value)}, "
+        out(f"{indent}counterexample: {format_point(verdict.counterexample)}")
+        out(f"{indent}  this line = {format_value(verdict.lhs_value)}, "
             f"step {check.base} {'(differentiated) ' if step.relation == 'derivative' else ''}"
-            f"= {_fmt_value(verdict.rhs_value)}")
+            f"= {format_value(verdict.rhs_value)}")
     elif verdict is not None:
         out(f"{indent}{verdict.reason}")
     if step.assumption is not None:
         identity = check.assumption_identity
         if identity is not None and identity.status == "refuted":
-            value = _fmt_value(identity.lhs_value)
+            value = format_value(identity.lhs_value)
             out(f"{indent}stated assumption '{step.assumption_text}' is not an identity: "
-                f"its left side is {value} at {_fmt_point(identity.counterexample)}")
+                f"its left side is {value} at {format_point(identity.counterexample)}")
         stated = check.stated_verdict
         if stated is not None:
             out(f"{indent}under the stated assumption alone: {stated.status}")
@@ -246,10 +227,10 @@ def _explain(out, check, indent="      ") -> None:
         if last is not None and last.counterexample:
             labels = {k: v for k, v in last.counterexample.items() if str(k).startswith("y")}
             out(f"{indent}   wrong even under '{check.repairs[-1].name}': "
-                f"take {_fmt_point(labels)}")
-            out(f"{indent}   at {_fmt_point(last.counterexample)}")
-            out(f"{indent}   this line = {_fmt_value(last.lhs_value)}, "
-                f"step {check.base} = {_fmt_value(last.rhs_value)}")
+                f"take {format_point(labels, zeros=True)}")
+            out(f"{indent}   at {format_point(last.counterexample)}")
+            out(f"{indent}   this line = {format_value(last.lhs_value)}, "
+                f"step {check.base} = {format_value(last.rhs_value)}")
 
 
 def _is_label_reading(eq) -> bool:
