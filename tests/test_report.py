@@ -104,7 +104,7 @@ def test_help_documents_options(capsys):
         assert option in text
 
 
-@pytest.mark.parametrize("bad", ["3", "0x2", "2x", "2x3,abc", "61x1"])
+@pytest.mark.parametrize("bad", ["3", "0x2", "2x", "2x3,abc", "61x1", "1000x1000"])
 def test_bad_sizes_are_usage_errors(capsys, bad):
     with pytest.raises(SystemExit) as exc:
         main(["--sizes", bad])
@@ -114,6 +114,19 @@ def test_bad_sizes_are_usage_errors(capsys, bad):
 
 def test_parse_sizes():
     assert parse_sizes("2x3,4X4, 1*5") == [(2, 3), (4, 4), (1, 5)]
+    assert parse_sizes("2x3,2x3") == [(2, 3)]
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--seed", "-1"), ("--seed", "x"), ("--trials", "0"), ("--trials", "100000"),
+    ("--timeout", "inf"), ("--timeout", "nan"), ("--timeout", "-1"), ("--proof-timeout", "0"),
+])
+def test_bad_numbers_are_usage_errors_naming_the_value(capsys, option, value):
+    with pytest.raises(SystemExit) as exc:
+        main([option, value, "--no-handwritten", "--no-numeric", "--sizes", "1x1"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert option in err and repr(value) in err
 
 
 def test_module_entry_point_runs():

@@ -45,7 +45,7 @@ def parse_sizes(text: str) -> list:
     sizes = []
     for item in text.split(","):
         item = item.strip()
-        match = re.fullmatch(r"(\d{1,3})\s*[xX*]\s*(\d{1,3})", item)
+        match = re.fullmatch(r"(\d+)\s*[xX*]\s*(\d+)", item)
         if not match:
             raise argparse.ArgumentTypeError(
                 f"bad size {item!r}: expected NxM such as 2x3 (comma-separated list)")
@@ -53,24 +53,29 @@ def parse_sizes(text: str) -> list:
         if not (1 <= n <= MAX_CLASSES and 1 <= m <= MAX_FEATURES):
             raise argparse.ArgumentTypeError(
                 f"bad size {item!r}: need 1 <= n <= {MAX_CLASSES} and 1 <= m <= {MAX_FEATURES}")
-        sizes.append((n, m))
+        if (n, m) not in sizes:
+            sizes.append((n, m))
     return sizes
 
 
-def _positive_float(text: str) -> float:
+def _seconds(text: str) -> float:
+    """A time budget: a finite number of seconds in (0, 3600]."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:  # also rejects nan and inf
+        raise argparse.ArgumentTypeError(f"must be a number of seconds in (0, 3600], got {text!r}")
     return value
 
 
-def _positive_int(text: str) -> int:
-    if not re.fullmatch(r"\d{1,6}", text.strip()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return int(text)
+def _int_in(low: int, high: int):
+    def convert(text: str) -> int:
+        if not re.fullmatch(r"\s*\d{1,12}\s*", text) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer from {low} to {high}, got {text!r}")
+        return int(text)
+    return convert
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,14 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
                              "handwritten derivation)")
     parser.add_argument("--no-numeric", action="store_true",
                         help="skip the numeric gradient-check section")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed of the numeric section (default 0)")
-    parser.add_argument("--trials", type=_positive_int, default=5,
-                        help="number of random trials in the numeric section (default 5)")
-    parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+    parser.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0,
+                        help="random seed of the numeric section, 0 to 2**32-1 (default 0)")
+    parser.add_argument("--trials", type=_int_in(1, 1000), default=5,
+                        help="number of random trials in the numeric section (default 5, "
+                             "at most 1000)")
+    parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="SECONDS",
                         help="time budget per equivalence check of a handwritten step "
                              "(default 5)")
-    parser.add_argument("--proof-timeout", type=_positive_float, default=60.0,
+    parser.add_argument("--proof-timeout", type=_seconds, default=60.0,
                         metavar="SECONDS",
                         help="time budget for each per-entry proof and the general proof "
                              "(default 60)")
