@@ -8,6 +8,8 @@ from importlib import import_module
 # public name -> submodule that defines it
 _EXPORTS = {
     "DerivationError": "derivation.errors",
+    "format_point": "derivation._format",
+    "format_value": "derivation._format",
     "ParseError": "derivation.errors",
     "UnsafeExpressionError": "derivation.errors",
     "parse": "derivation.parsing",
