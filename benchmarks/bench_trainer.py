@@ -3,13 +3,17 @@
     python benchmarks/bench_trainer.py [--rows 200000] [--repeats 5] [--skip-sklearn]
 
 1. full-batch epoch (N x 100, 10 classes, float64/float32) vs the two GEMMs alone
-   (X W^T and G^T X) measured in the same run, and vs a straightforward vectorised epoch;
+   (X W^T and G^T X at full size, with the best of 1 / all-core / default BLAS threading
+   and of row- / class-major logits) measured in the same run, and vs a straightforward
+   vectorised epoch;
 2. extra peak memory of fit (tracemalloc) as a share of X, vs a naive fit;
 3. digits: time for SoftmaxRegression to reach >= 0.95 test accuracy vs scikit-learn's
    LogisticRegression().fit (BLAS capped at one thread, and default threading);
 4. SGD: one epoch of trainer's vectorised one-example updates vs the textbook Python
    double loop over w_ij (the seed's pseudo-code), on digits;
-Timings are best-of-``repeats`` wall times.
+Timings are best-of-``repeats`` wall times (medians also shown); in sections 1 and 3 the
+configurations run round-robin (interleaved), so load from other processes on a shared
+machine hits all of them alike.
 """
 
 import argparse
@@ -55,40 +59,81 @@ def naive_epoch(X, y, W, b, alpha):
     return loss
 
 
+SETTLE = 0.12  # s; > OpenBLAS's idle-thread spin time (2^28 cycles), see interleaved()
+
+
+def interleaved(configs, repeats):
+    """Best-of and median wall times per configuration, run round-robin (each repeat runs
+    every configuration once) so that load from other processes hits all of them alike.
+    ``configs``: name -> (function, threadpoolctl limit or None). Before each timing the
+    process sleeps SETTLE seconds: OpenBLAS worker threads busy-wait for ~0.1 s after a
+    multi-threaded call, and would otherwise take a core from whatever runs next."""
+    from threadpoolctl import threadpool_limits
+
+    ts = {name: [] for name in configs}
+    for _ in range(repeats):
+        for name, (f, limit) in configs.items():
+            with threadpool_limits(limits=limit, user_api="blas"):
+                time.sleep(SETTLE)
+                t = time.perf_counter()
+                f()
+                ts[name].append(time.perf_counter() - t)
+    return {name: (min(v), float(np.median(v))) for name, v in ts.items()}
+
+
 def section_epoch(rows, repeats):
     rng = np.random.default_rng(0)
     N, m, n = rows, 100, 10
-    print(f"\n== 1. full-batch epoch, {N} x {m}, {n} classes ({available_cores()} cores) ==")
+    cores = available_cores()
+    print(f"\n== 1. full-batch epoch, {N} x {m}, {n} classes ({cores} cores) ==")
+    print("reference = the two GEMMs alone at full size, X W^T (logits row-major N x n, or class-major\n"
+          f"n x N as W X^T) and G^T X, with BLAS at 1 / {cores} / its default threads; the fastest of\n"
+          "these configurations (best-of per configuration, all configurations interleaved).")
     y = rng.integers(0, n, N)
     for dtype in (np.float64, np.float32):
+        name = np.dtype(dtype).name
         X = rng.normal(size=(N, m)).astype(dtype)
         W = (rng.normal(size=(n, m)) * 0.1).astype(dtype)
         b = np.zeros(n, dtype)
         V = np.empty((N, n), dtype)
+        VT = np.empty((n, N), dtype)
         G = np.empty((n, m), dtype)
-        gemms = best(lambda: (np.dot(X, W.T, out=V), np.dot(V.T, X, out=G)), repeats)
-        naive = best(lambda: naive_epoch(X, y, W.copy(), b.copy(), 0.1), repeats)
         dW, db = np.empty_like(W), np.empty_like(b)
+        row_major = lambda: (np.dot(X, W.T, out=V), np.dot(V.T, X, out=G))   # noqa: E731
+        class_major = lambda: (np.dot(W, X.T, out=VT), np.dot(VT, X, out=G))  # noqa: E731
         with blas_capped() as capped:
-            gemms1 = best(lambda: (np.dot(X, W.T, out=V), np.dot(V.T, X, out=G)), repeats)
             B = block_rows(m, n, X.dtype.itemsize)
             T = fit_threads(None, -(-N // B), N * m, capped)
-            with BatchKernel(X, y.astype(np.intp), None, n, 1e-4, n_threads=T, block=B) as k:
-                ours = best(lambda: k(W, b, dW, db), repeats)
-                ours_noloss = best(lambda: k(W, b, dW, db, want_loss=False), repeats)
-            with BatchKernel(X, y.astype(np.intp), None, n, 1e-4, n_threads=1, block=B) as k1:
-                ours1 = best(lambda: k1(W, b, dW, db), repeats)
-        name = np.dtype(dtype).name
-        ref = min(gemms, gemms1)  # compare against the faster GEMM configuration
-        print(f"[{name}] two GEMMs alone (default BLAS threads) {ms(gemms)}")
-        print(f"[{name}] two GEMMs alone (BLAS 1 thread)       {ms(gemms1)}   reference = the faster: {ms(ref)}")
-        print(f"[{name}] straightforward vectorised epoch      {ms(naive)}   ({naive / ref:.2f} x GEMMs)")
-        print(f"[{name}] trainer epoch (loss+grad, {T} thr, B={B}) {ms(ours)}   ({ours / ref:.2f} x GEMMs, "
-              f"{naive / ours:.2f}x faster than straightforward)  goal <= 1.00 x GEMMs")
-        print(f"[{name}] trainer epoch without the loss        {ms(ours_noloss)}   ({ours_noloss / ref:.2f} x GEMMs)")
-        print(f"[{name}] trainer epoch on 1 thread              {ms(ours1)}   ({ours1 / ref:.2f} x GEMMs)")
+            k = BatchKernel(X, y.astype(np.intp), None, n, 1e-4, n_threads=T, block=B)
+            k1 = BatchKernel(X, y.astype(np.intp), None, n, 1e-4, n_threads=1, block=B)
+        configs = {}
+        for limit in sorted({1, cores}):
+            configs[f"GEMMs row-major, BLAS {limit} thr"] = (row_major, limit)
+            configs[f"GEMMs class-major, BLAS {limit} thr"] = (class_major, limit)
+        configs["GEMMs row-major, BLAS default"] = (row_major, None)
+        gemm_names = list(configs)
+        configs["straightforward vectorised epoch"] = (lambda: naive_epoch(X, y, W.copy(), b.copy(), 0.1), None)
+        configs[f"trainer epoch, loss+grad, {T} thr"] = (lambda: k(W, b, dW, db), 1)
+        configs[f"trainer epoch, grad only, {T} thr"] = (lambda: k(W, b, dW, db, want_loss=False), 1)
+        configs["trainer epoch, loss+grad, 1 thr"] = (lambda: k1(W, b, dW, db), 1)
+        try:
+            res = interleaved(configs, repeats)
+        finally:
+            k.close()
+            k1.close()
+        ref_name = min(gemm_names, key=lambda c: res[c][0])
+        ref = res[ref_name][0]
+        print(f"[{name}] {'configuration':42s} {'best':>9s}    {'median':>9s}   best / reference")
+        for c, (t_best, t_med) in res.items():
+            mark = "  <- reference" if c == ref_name else ""
+            goal = "  (goal <= 1.00)" if c.startswith("trainer epoch, loss+grad") and f"{T} thr" in c else ""
+            print(f"[{name}] {c:42s} {ms(t_best)} {ms(t_med)}   {t_best / ref:5.2f}{mark}{goal}")
+        naive = res["straightforward vectorised epoch"][0]
+        ours = res[f"trainer epoch, loss+grad, {T} thr"][0]
+        print(f"[{name}] trainer epoch (B={B} rows/block) is {naive / ours:.2f}x faster than the straightforward one")
         fit_t = best(lambda: SoftmaxRegression(max_epochs=10, tol=0).fit(X, y), max(1, repeats // 2))
-        print(f"[{name}] fit, 10 epochs incl. validation, 1/L  {ms(fit_t)}   ({fit_t / 10 / ref:.2f} x GEMMs per epoch)")
+        print(f"[{name}] fit(max_epochs=10), incl. validation and the one setup pass over X (Y^T X, Gram matrix): "
+              f"{ms(fit_t)}   ({fit_t / 10 / ref:.2f} x reference per epoch)")
 
 
 def naive_fit(X, y, epochs):
@@ -134,17 +179,7 @@ def section_digits(repeats, skip_sklearn):
     sc = StandardScaler().fit(Xtr)
     Xtr, Xte = sc.transform(Xtr), sc.transform(Xte)
     print(f"\n== 3. digits ({Xtr.shape[0]} train x {Xtr.shape[1]}), time to >= 0.95 test accuracy ==")
-    if not skip_sklearn:
-        from threadpoolctl import threadpool_limits
-        with threadpool_limits(1):
-            sk1 = best(lambda: LogisticRegression().fit(Xtr, ytr), 4 * repeats)
-        skd = best(lambda: LogisticRegression().fit(Xtr, ytr), repeats)
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            acc = LogisticRegression().fit(Xtr, ytr).score(Xte, yte)
-        print(f"sklearn LogisticRegression().fit, BLAS 1 thread  {ms(sk1)}   test acc {acc:.4f}")
-        print(f"sklearn LogisticRegression().fit, default threads {ms(skd)}")
+    import warnings
     SoftmaxRegression().fit(Xtr, ytr)  # warm (threadpoolctl scan, imports)
     reps = 4 * repeats  # digits fits take milliseconds: more repeats, less noise
 
@@ -154,29 +189,46 @@ def section_digits(repeats, skip_sklearn):
                 return epochs
         return None
 
-    k = first_reaching(lambda e: SoftmaxRegression(max_epochs=e), 400)
-    reach = best(lambda: SoftmaxRegression(max_epochs=k).fit(Xtr, ytr), reps)
-    model = SoftmaxRegression()
-    full = best(lambda: model.fit(Xtr, ytr), reps)
-    line = f"trainer batch fit(max_epochs={k}), first >= 0.95      {ms(reach)}"
-    if not skip_sklearn:
-        line += f"   ({reach / sk1:.2f} x sklearn-1-thread)  goal <= 0.50"
-    print(line)
-    line = (f"trainer default fit (tol 1e-4: {model.n_iter_} epochs)        {ms(full)}   test acc "
-            f"{model.score(Xte, yte):.4f}")
-    if not skip_sklearn:
-        line += f"   ({full / sk1:.2f} x sklearn-1-thread)"
-    print(line)
-    kmb = first_reaching(lambda e: SoftmaxRegression(method="minibatch", max_epochs=e, random_state=0), 50)
-    if kmb is not None:
-        mb = best(lambda: SoftmaxRegression(method="minibatch", max_epochs=kmb, random_state=0).fit(Xtr, ytr), reps)
-        line = f"trainer minibatch fit(max_epochs={kmb}), first >= 0.95  {ms(mb)}"
-        if not skip_sklearn:
-            line += f"   ({mb / sk1:.2f} x sklearn-1-thread)"
-        print(line)
     X32 = Xtr.astype(np.float32)
-    f32 = best(lambda: SoftmaxRegression(max_epochs=k).fit(X32, ytr), reps)
-    print(f"trainer batch fit(max_epochs={k}) float32            {ms(f32)}   ({f32 / reach:.2f} x float64)")
+    k = first_reaching(lambda e: SoftmaxRegression(max_epochs=e), 400)
+    k_nes = first_reaching(lambda e: SoftmaxRegression(accelerate="nesterov", max_epochs=e), 400)
+    kmb = first_reaching(lambda e: SoftmaxRegression(method="minibatch", max_epochs=e, random_state=0), 50)
+    models = {"bb": SoftmaxRegression(), "nesterov": SoftmaxRegression(accelerate="nesterov"),
+              "bb32": SoftmaxRegression()}
+    configs = {}
+    if not skip_sklearn:
+        configs["sklearn LogisticRegression().fit"] = (lambda: LogisticRegression().fit(Xtr, ytr), 1)
+    configs[f"trainer default fit(max_epochs={k}): first >= 0.95"] = (
+        lambda: SoftmaxRegression(max_epochs=k).fit(Xtr, ytr), None)
+    configs[f"trainer nesterov fit(max_epochs={k_nes}): first >= 0.95"] = (
+        lambda: SoftmaxRegression(accelerate="nesterov", max_epochs=k_nes).fit(Xtr, ytr), None)
+    configs["trainer default fit to tol 1e-4 (Barzilai-Borwein)"] = (lambda: models["bb"].fit(Xtr, ytr), None)
+    configs["trainer nesterov fit to tol 1e-4 (previous default)"] = (lambda: models["nesterov"].fit(Xtr, ytr), None)
+    configs["trainer default fit to tol 1e-4, float32"] = (lambda: models["bb32"].fit(X32, ytr), None)
+    if kmb is not None:
+        configs[f"trainer minibatch fit(max_epochs={kmb}): first >= 0.95"] = (
+            lambda: SoftmaxRegression(method="minibatch", max_epochs=kmb, random_state=0).fit(Xtr, ytr), None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's ConvergenceWarning
+        res = interleaved(configs, reps)
+        if not skip_sklearn:
+            skd = best(lambda: LogisticRegression().fit(Xtr, ytr), repeats)
+            acc = LogisticRegression().fit(Xtr, ytr).score(Xte, yte)
+    print("(BLAS 1 thread for scikit-learn; the trainer caps BLAS itself; configurations interleaved)")
+    sk1 = res["sklearn LogisticRegression().fit"][0] if not skip_sklearn else None
+    print(f"{'configuration':55s} {'best':>9s}    {'median':>9s}")
+    for c, (t_best, t_med) in res.items():
+        line = f"{c:55s} {ms(t_best)} {ms(t_med)}"
+        if c.startswith("sklearn"):
+            line += f"   test acc {acc:.4f}"
+        elif sk1:
+            line += f"   {t_best / sk1:.2f} x sklearn" + ("  (goal <= 0.50)" if "default fit(max" in c else "")
+        print(line)
+    for name, dt in (("bb", np.float64), ("nesterov", np.float64), ("bb32", np.float32)):
+        mdl = models[name]
+        print(f"  {name:8s} to tol 1e-4: {mdl.n_iter_} epochs, test acc {mdl.score(Xte.astype(dt), yte):.4f}")
+    if not skip_sklearn:
+        print(f"sklearn LogisticRegression().fit, default BLAS threads {ms(skd)}")
     return Xtr, ytr
 
 

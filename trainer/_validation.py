@@ -213,5 +213,7 @@ def check_params(est):
         not isinstance(est.n_threads, numbers.Integral) or isinstance(est.n_threads, bool) or est.n_threads < 1
     ):
         raise ValueError(f"n_threads must be a positive integer or None; got {est.n_threads!r}")
+    if not (est.accelerate is True or est.accelerate is False or est.accelerate in ("bb", "nesterov")):
+        raise ValueError(f"accelerate must be True, False, 'bb' or 'nesterov'; got {est.accelerate!r}")
     if est.callback is not None and not callable(est.callback):
         raise TypeError(f"callback must be callable or None; got {type(est.callback).__name__}")

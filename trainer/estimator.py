@@ -35,8 +35,8 @@ class SoftmaxRegression:
     Parameters
     ----------
     method : {"batch", "sgd", "minibatch"}, default "batch"
-        "batch": full-batch gradient descent (Nesterov-accelerated with adaptive
-        restart unless ``accelerate=False``); "sgd": one example per update,
+        "batch": full-batch gradient descent (with Barzilai-Borwein steps or Nesterov
+        momentum, or plain with ``accelerate=False``); "sgd": one example per update,
         examples shuffled each epoch (the seed's stochastic loop); "minibatch":
         ``batch_size`` examples per update, shuffled each epoch.
     learning_rate : float or "auto", default "auto"
@@ -44,7 +44,8 @@ class SoftmaxRegression:
         being stepped on (trainer._stepsize): full batch, L = lambda_max(X~^T X~/N)/2 + l2
         with X~ = [X, 1] (a guaranteed bound); sgd, L = mean_k (||x^k||^2 + 1)/2 + l2;
         minibatch, the expected smoothness of a random batch of ``batch_size`` (between the
-        two). Scaled by the label-row sums for soft rows.
+        two). Scaled by the label-row sums for soft rows. For "batch" with
+        ``accelerate="bb"`` it is the smallest step the line search tries.
     l2 : float, default 1e-4
         L2 penalty (l2/2) ||W||^2 (scikit-learn's ``C`` corresponds to l2 = 1/(C N)).
     max_epochs : int or None, default None
@@ -58,9 +59,17 @@ class SoftmaxRegression:
         Step size per epoch e for "sgd" / "minibatch": "constant" alpha, or
         "invsqrt" alpha / sqrt(e) (one-example steps never stop fluctuating at a
         constant step; shrinking it lets SGD settle). "auto": "invsqrt" for "sgd",
-        "constant" for "minibatch". Full-batch descent always uses the constant 1/L.
-    accelerate : bool, default True
-        Nesterov momentum with adaptive restart for "batch" (False: plain gradient descent).
+        "constant" for "minibatch". Full-batch descent: see ``accelerate``.
+    accelerate : bool or {"bb", "nesterov"}, default True
+        How "batch" speeds up plain gradient descent (all use the same proved gradient):
+        "bb", gradient descent x - lambda grad J(x) with the Barzilai-Borwein step
+        <s, s>/<s, u> (s, u: last change of x and of the gradient) clipped to
+        [alpha, 1e6 alpha] and a nonmonotone Armijo line search (Raydan 1997) that
+        never goes below alpha = learning_rate_ (for "auto", 1/L, which always
+        decreases J); "nesterov", momentum with adaptive restart at the fixed step alpha;
+        True: "bb" when learning_rate="auto", else "nesterov"; False: plain gradient
+        descent at the fixed step alpha. Each line-search trial is one pass over the
+        data and counts as an epoch.
     random_state : None, int or numpy Generator
         Seeds the per-epoch shuffles of "sgd" / "minibatch".
     n_threads : int or None
@@ -83,10 +92,10 @@ class SoftmaxRegression:
     classes_ : ndarray, shape (n_classes,)
         Class labels (sorted unique labels; ``arange(n)`` when fitted on label rows).
     n_iter_ : int
-        Epochs run.
+        Epochs run (passes over the data, line-search trials included).
     loss_history_ : list of float
-        J after each epoch ("batch": at the point whose gradient was taken that epoch,
-        the extrapolated point when accelerated; "sgd"/"minibatch": at the end of the epoch).
+        J after each epoch ("batch": at the point whose gradient was taken that epoch:
+        the extrapolated point for "nesterov", the trial point for "bb"; "sgd"/"minibatch": at the end of the epoch).
     grad_max_history_ : list of float
         max |gradient entry| after each epoch.
     converged_ : bool
@@ -95,7 +104,8 @@ class SoftmaxRegression:
         Whether fit was stopped by Ctrl-C (KeyboardInterrupt); the weights are then
         the last good ones and a :class:`TrainingInterruptedWarning` is emitted.
     learning_rate_ : float
-        The step size used.
+        The step size alpha used (for "batch" with "bb": the smallest step of the line
+        search, 1/L for "auto"; the accepted steps are >= alpha).
     n_features_in_ : int
     """
 
@@ -180,7 +190,7 @@ class SoftmaxRegression:
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence -> DivergenceError
                         if method == "batch":
                             W, b, epochs, converged = run_batch(
-                                kernel, W, b, dtype.type(alpha), accelerate=bool(self.accelerate),
+                                kernel, W, b, dtype.type(alpha), accelerate=self._scheme(),
                                 max_epochs=max_epochs, tol=self.tol, monitor=monitor,
                             )
                         else:
@@ -205,6 +215,13 @@ class SoftmaxRegression:
                 stacklevel=2,
             )
         return self
+
+    def _scheme(self):
+        """Full-batch scheme: False (plain), "nesterov" or "bb"."""
+        acc = self.accelerate
+        if acc is True:
+            return "bb" if self.learning_rate == "auto" else "nesterov"
+        return acc
 
     def _run_stochastic(self, kernel, X, codes, rows, W, b, alpha, l2, max_epochs, monitor):
         """sgd / minibatch epochs; the full-batch gradient is evaluated after each epoch

@@ -65,3 +65,26 @@ def test_missing_sklearn_gives_a_clear_message(monkeypatch, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "scikit-learn is not installed" in err and "CSV" in err
+
+
+def test_digits_uses_the_tests_split_and_prints_the_same_accuracy(digits_split, capsys):
+    """Default CLI run = SoftmaxRegression() on the issue's split (standardized, 75/25, random_state 0)."""
+    from trainer import SoftmaxRegression
+
+    Xtr, Xte, ytr, yte = digits_split
+    expected = SoftmaxRegression().fit(Xtr, ytr)
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "(1347 train / 450 test)" in out and "train_test_split (random_state=0)" in out
+    assert f"accuracy:  test {expected.score(Xte, yte):.4f}, train {expected.score(Xtr, ytr):.4f}" in out
+    assert f"epochs:    {expected.n_iter_} (converged" in out
+
+
+def test_csv_works_without_sklearn(tmp_path, monkeypatch, capsys):
+    for name in ("sklearn", "sklearn.model_selection", "sklearn.preprocessing", "sklearn.datasets"):
+        monkeypatch.setitem(sys.modules, name, None)  # import -> ImportError
+    path = _write_csv(tmp_path / "d.csv")
+    assert main([str(path), "--max-epochs", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "NumPy permutation (seed 0)" in out and "(60 train / 20 test)" in out
+    assert float(out.split("accuracy:  test ")[1].split(",")[0]) >= 0.8

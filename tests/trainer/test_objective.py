@@ -120,6 +120,49 @@ def test_fast_kernel_equals_reference(soft, threads, block, dtype):
     assert J == pytest.approx(loss(W, b, X, Y, l2=0.2), rel=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.parametrize("scale", [0.05, 30.0])  # shift-free softmax / max-shifted fallback
+@pytest.mark.parametrize("m, threads, block, stack, budget",
+                         [(20, 2, 64, 1, None), (20, 3, 64, 3, None), (20, 1, 32, 2, 0), (5, 2, 16, None, 0)])
+def test_fast_kernel_paths_equal_reference(dtype, soft, scale, m, threads, block, stack, budget):
+    """Both softmax paths, S_k kept per example (m >= 16) or per block, stacks of one or
+    several blocks (plus a shorter last block), chunks of one or several stacks, against
+    the reference gradient / loss."""
+    W, b, X, Y = _problem(seed=8, N=700, m=m, n=4, soft=soft)
+    W, b = W * scale, b * scale
+    X, W, b = X.astype(dtype), W.astype(dtype), b.astype(dtype)
+    codes, rows = (None, Y.astype(dtype)) if soft else (Y.astype(np.intp), None)
+    dW, db = np.empty_like(W), np.empty_like(b)
+    with BatchKernel(X, codes, rows, 4, 0.1, n_threads=threads, block=block, stack=stack,
+                     chunk_budget=budget) as kernel:
+        assert kernel.keep_rows == (m >= 16)
+        assert (len(kernel.chunks) < len(kernel.stacks)) == (budget == 0)
+        assert sum(K * L for _, K, L in kernel.stacks) == 700 and kernel.stacks[-1][2] < block
+        assert max(K for _, K, _ in kernel.stacks) == (stack or kernel.K)
+        J = kernel(W, b, dW, db)
+        M = np.linalg.norm(W.astype(float), axis=1).max() * kernel.R + np.abs(b).max()
+        assert (M <= kernel.limit) == (scale < 1)  # which path ran
+    rW, rb = gradient(W, b, X, Y, l2=0.1)
+    tol = 1e-11 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(dW, rW, rtol=tol, atol=tol * max(1.0, np.abs(rW).max()))
+    np.testing.assert_allclose(db, rb, rtol=tol, atol=tol * max(1.0, np.abs(rb).max()))
+    assert J == pytest.approx(loss(W, b, X, Y, l2=0.1), rel=tol)
+
+
+def test_fast_kernel_is_deterministic_across_thread_counts():
+    W, b, X, y = _problem(seed=9, N=2000, m=20, n=6)
+    out = []
+    for threads in (1, 2, 4):
+        dW, db = np.empty_like(W), np.empty_like(b)
+        with BatchKernel(X, y.astype(np.intp), None, 6, 0.0, n_threads=threads, block=64) as kernel:
+            out.append((kernel(W, b, dW, db), dW, db))
+    for J, dW, db in out[1:]:  # same chunks, summed in the same order: bit-identical
+        assert J == out[0][0]
+        np.testing.assert_array_equal(dW, out[0][1])
+        np.testing.assert_array_equal(db, out[0][2])
+
+
 def test_huge_features_give_finite_loss_and_gradient():
     W, b, X, y = _problem(seed=6)
     X = X * 1e4
@@ -162,7 +205,14 @@ def test_blocked_threaded_gram_equals_direct(dtype):
     W, b, X, y = _problem(seed=7, N=500, m=6, n=3)
     X = (X * 3 + 1).astype(dtype)
     with BatchKernel(X, y.astype(np.intp), None, 3, 0.0, n_threads=2, block=64) as kernel:
-        G = kernel.gram()
+        G = kernel.gram()  # first pass: also computes C = Y^T X, Y^T 1 and max ||x|| for the epochs
+        dW, db = np.empty_like(W, dtype=dtype), np.empty(3, dtype)
+        J = kernel(W.astype(dtype), b.astype(dtype), dW, db)
+    rW, rb = gradient(W.astype(dtype), b.astype(dtype), X, y)
+    tol = 1e-11 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(dW, rW, rtol=tol, atol=tol)
+    np.testing.assert_allclose(db, rb, rtol=tol, atol=tol)
+    assert J == pytest.approx(loss(W.astype(dtype), b.astype(dtype), X, y), rel=tol)
     Xt = np.hstack([X.astype(np.float64), np.ones((500, 1))])
     np.testing.assert_allclose(G, Xt.T @ Xt, rtol=1e-12)
     assert batch_lipschitz(X, y, None, 0.1, lambda: G) == pytest.approx(batch_lipschitz(X, y, None, 0.1), rel=1e-10)
