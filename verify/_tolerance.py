@@ -11,10 +11,14 @@ With machine epsilon eps of the parameters' dtype and f computed to relative acc
 - random: a central difference along a unit direction v, step eps^(1/3) max(1, |x|_inf).
 
 A check passes entry i when |a_i - n_i| <= atol_i + rtol * max(|a_i|, |n_i|) (a mixed
-tolerance: relative for large entries, absolute near zero). Default atol_i is the larger of
-rtol * (largest |gradient| entry) and the estimated rounding noise of that entry's difference
-quotient, max(c eps max(1, |f(x)|), 4 sigma) / h_i, where sigma is the measured change of f
-when every parameter moves by a few ulps (4 extra calls of f), so entries near zero never blow up.
+tolerance: relative for large entries, absolute near zero). Default atol_i is the rounding
+noise of that entry's difference quotient, max(c eps max(1, |f(x)|), 4 sigma) / h_i, where
+sigma is the measured change of f when every parameter moves by a few ulps (4 extra calls of
+f). It depends on f and the entry's own step only, never on the size of *other* gradient
+entries, so a large array (or a large entry) cannot hide an error in a small one, and
+entries near zero never blow up. Truncation error is handled by refinement (see
+`verify.check`): entries outside tolerance are re-derived with smaller steps and
+Richardson extrapolation, and judged against that estimate's own error bound.
 """
 
 from __future__ import annotations
@@ -84,11 +88,15 @@ def noise_floor(method, dtype, f0, noise_f):
     return max(_NOISE_FACTOR[method] * machine_eps(dtype) * max(1.0, abs(f0)), 4.0 * noise_f)
 
 
-def default_atol(method, dtype, rtol, grad_scale, f0, h, noise_f=0.0):
-    """Per-entry absolute tolerance: max(rtol * max|g|, noise of the difference quotient / h_i)."""
-    if method == "complex":  # no subtractive cancellation
-        return np.full(np.shape(h), rtol * grad_scale)
-    return np.maximum(rtol * grad_scale, _AMPLIFICATION[method] * noise_floor(method, dtype, f0, noise_f) / h)
+def noise_atol(method, dtype, f0, noise_f, h):
+    """Per-entry rounding noise of the difference quotient: amplification * noise_floor / h_i.
+
+    For ``method="complex"`` there is no subtractive cancellation: returns zeros (the
+    caller adds a per-array floor).
+    """
+    if method == "complex":
+        return np.zeros(np.shape(h))
+    return _AMPLIFICATION[method] * noise_floor(method, dtype, f0, noise_f) / np.asarray(h, dtype=float)
 
 
 def validate_tolerance(name, value):

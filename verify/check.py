@@ -176,12 +176,15 @@ def check_gradient(
     rtol, atol : float, optional
         Tolerances of |g - n| <= atol + rtol max(|g|, |n|). Defaults: rtol from method and
         dtype (float64 / float32: central and random 1.5e-6 / 1.2e-3, richardson 5e-7 / 6e-4,
-        complex 1.5e-8 / 3.5e-4); atol = max(rtol * max|g|, rounding noise of the entry's
-        difference quotient), a mixed tolerance that stays sane for entries near zero.
+        complex 1.5e-8 / 3.5e-4); atol_i = rounding noise of entry i's own difference
+        quotient (measured noise of f / h_i), never the size of other entries, so a large
+        array cannot hide errors in a small one and entries near zero do not blow up
+        (complex: rtol times the largest |g| of the entry's own array).
     names : sequence of str or dict, optional
         Names of the arrays for messages, e.g. ``("W", "b")`` -> ``W[1, 2]``.
     sample : int, optional
-        Check only this many randomly chosen entries (default: all entries).
+        Check only this many randomly chosen entries (default: all entries), plus every
+        non-finite entry of the analytic gradient.
     directions : int
         Number of random directions for ``method="random"``.
     seed : int
@@ -190,13 +193,21 @@ def check_gradient(
     Notes
     -----
     Besides the stencil's calls, f is called 4 times to measure its rounding noise (f at
-    params moved by a few ulps), which sets the absolute tolerance floor. Entries outside
-    tolerance are re-derived once with a higher-order stencil before they count as failed
-    (central -> Richardson, 2 more calls each; richardson -> half step, 4 more calls each;
-    random -> Richardson along the failing directions): this removes false alarms from
-    truncation error at stationary points without letting a wrong gradient pass, since the
-    refined value is more accurate. A correct gradient therefore costs ~2 calls per entry
-    with "central"; a badly wrong one up to 4.
+    params moved by a few ulps), which sets the absolute tolerance. Entries outside
+    tolerance are re-derived before they count as failed ("central" and "richardson"):
+    central differences at steps h/2, h/4, ... (up to h/64 resp. h/32, 2 calls each) form a
+    Richardson table; each estimate gets an error bound (difference of successive
+    same-order estimates, >= 3x the usual estimate, plus rounding noise / step) and the
+    entry fails only if the analytic value lies outside the best estimate's bound plus the
+    tolerance. Refinement continues while the bound is looser than the original tolerance
+    and stops early once an entry is 16x outside. This removes false alarms from truncation
+    error (stationary points, strongly curved f such as features ~1e2 in float32) without
+    letting a wrong gradient pass. A correct gradient costs ~2 calls per entry with
+    "central"; a wrong one up to 2 + 12. NaN / inf anywhere in the analytic gradient fails
+    (such entries are checked even when ``sample`` would skip them).
+    Limit: an error smaller than the rounding noise of f at the step (~8 eps |f| / h, e.g.
+    2e-4 |f| in float32) cannot be seen by any difference of f; ``result.worst.tolerance``
+    and ``result.atol`` show how large that noise was.
 
     Returns
     -------
@@ -244,16 +255,23 @@ def check_gradient(
     if method == "random":
         return _random_check(layout, work, call, g, x, f0, rtol, atol, eps, directions, seed, start, noise_f)
 
+    # NaN / inf anywhere in the analytic gradient is a failure, sampled or not: such
+    # entries are always added to the checked set
     entries = _sample(layout.size, sample, seed)
+    if entries is not None and not np.isfinite(g).all():
+        entries = np.union1d(entries, np.flatnonzero(~np.isfinite(g)))
     sel = slice(None) if entries is None else entries
     dtypes = np.concatenate([np.full(s, d, dtype=object) for s, d in zip(layout.sizes, layout.dtypes)])
     h = tol.steps(x[sel], method, dtype, eps)
+    table = None  # central differences D(h_k) already computed, for refinement
     with np.errstate(all="ignore"):
         if method == "central":
             num = fd.central(call, work, x[sel], h, dtypes[sel], entries)
+            table = ([num.copy()], h)
             n_evals += 2 * len(num)
         elif method == "richardson":
-            num = fd.richardson(call, work, x[sel], h, dtypes[sel], entries)
+            num, d1, d2 = fd.richardson(call, work, x[sel], h, dtypes[sel], entries, parts=True)
+            table = ([d2, d1], 2.0 * h)
             n_evals += 4 * len(num)
         else:
             cdtype = np.result_type(dtype, np.complex64)
@@ -264,43 +282,58 @@ def check_gradient(
 
     a = g[sel]
     idx = entries if entries is not None else np.arange(layout.size)
-    judged = _judge(a, num, rtol, atol, method, dtype, f0, noise_f, h)
-    # Adaptive refinement: an entry outside tolerance may be truncation error (e.g. at a
-    # stationary point where g ~ 0 but the third derivative is not). Re-derive those entries
-    # with a higher-order stencil before declaring failure: central -> Richardson from D(h)
-    # and D(2h) (2 more calls each); richardson -> step h/2 (4 more calls each). A wrong
-    # gradient still fails, since the refined value is more accurate.
+    # absolute tolerance: the rounding noise of each entry's own difference quotient (never
+    # the size of other entries); complex step has no cancellation, so its floor is rtol
+    # times the largest |gradient| of the entry's own array
+    if atol is not None:
+        atol_i = np.full(len(num), atol)
+    elif method == "complex":
+        atol_i = rtol * _array_scale(layout, idx, a, num)
+    else:
+        atol_i = tol.noise_atol(method, dtype, f0, noise_f, h)
+    judged = _judge(a, num, rtol, atol_i)
+    # Refinement: an entry outside tolerance may be truncation error of the step (a stationary
+    # point, or a strongly curved f such as features ~1e2 in float32). Before it counts as
+    # failed, it is re-derived with steps h/2, h/4, ... and Richardson extrapolation; every
+    # estimate comes with an error bound (truncation: difference of successive same-order
+    # estimates; rounding: noise / step), and the entry fails only if the analytic value is
+    # outside the best estimate's bound plus the tolerance.
     redo = np.flatnonzero(~(judged["ratio"] <= 1.0) & judged["finite"])
-    if redo.size and method in ("central", "richardson"):
+    if redo.size and table is not None:
         ent = idx[redo]
-        h_noise, extra = h, 0.0
-        with np.errstate(all="ignore"):
-            if method == "central":
-                d2 = fd.central(call, work, x[ent], 2.0 * h[redo], dtypes[ent], ent)
-                num[redo] = (4.0 * num[redo] - d2) / 3.0  # f' + O(h^4), noise 1.5 / h
-                n_evals += 2 * redo.size
-            else:
-                # R(h/2) has 16x less truncation error; |R(h/2) - R(h)| / 15 estimates its
-                # remaining error (standard Richardson error estimate), added to atol.
-                fine = fd.richardson(call, work, x[ent], h[redo] / 2.0, dtypes[ent], ent)
-                extra = np.zeros(len(num))
-                extra[redo] = 2.0 * np.abs(fine - num[redo]) / 15.0
-                num[redo] = fine
-                n_evals += 4 * redo.size
-        kinds = np.full(len(num), method, dtype=object)
-        kinds[redo] = "richardson"
-        judged = _judge(a, num, rtol, atol, kinds, dtype, f0, noise_f, h_noise, extra)
+        rows, h_top = table
+        est, bound, calls = _refine(
+            lambda hk, k: fd.central(call, work, x[ent[k]], hk[k], dtypes[ent[k]], ent[k]),
+            [r[redo] for r in rows],
+            h_top[redo],
+            num[redo],
+            atol_i[redo],
+            a[redo],
+            rtol,
+            0.0 if atol is None else atol,
+            tol.noise_floor(method, dtype, f0, noise_f),
+            _REFINE_LEVELS[method],
+        )
+        num[redo] = est
+        atol_i[redo] = bound
+        n_evals += calls
+        judged = _judge(a, num, rtol, atol_i)
     numeric = np.full(layout.size, np.nan)
     numeric[sel] = num
-    err, rel, tol_i, ratio, finite, atol_i = (judged[k] for k in ("err", "rel", "tol", "ratio", "finite", "atol"))
+    err, rel, tol_i, ratio, finite = (judged[k] for k in ("err", "rel", "tol", "ratio", "finite"))
     failed = ~(ratio <= 1.0)
 
     def entry(i):
         name, index = layout.locate(int(idx[i]))
         return Entry(name, index, float(a[i]), float(num[i]), float(err[i]), float(rel[i]), float(tol_i[i]))
 
-    # non-finite analytic entries rank first, then the largest error / tolerance ratios
-    order = np.lexsort((-np.nan_to_num(ratio, nan=np.inf), np.isfinite(a)))
+    # non-finite analytic entries rank first, then failing entries before passing ones, then
+    # the largest error relative to max(tolerance, rtol * largest |g| of the entry's array), so
+    # an entry that is wrong by a lot (not merely an entry with a tiny tolerance) is "worst"
+    with np.errstate(all="ignore"):
+        yardstick = np.maximum(tol_i, rtol * _array_scale(layout, idx, a, num))
+        severity = np.where(finite, err / np.where(yardstick > 0, yardstick, np.finfo(float).tiny), np.inf)
+    order = np.lexsort((-np.nan_to_num(severity, nan=np.inf), ~failed, np.isfinite(a)))
     worst_i = int(order[0])
     failures = tuple(entry(int(i)) for i in order[:5] if failed[i])
     reason = _reason(layout, idx, a, num, failed)
@@ -403,30 +436,119 @@ def _sample(size, sample, seed):
     return np.sort(np.random.default_rng(seed).choice(size, size=int(sample), replace=False))
 
 
-def _judge(a, num, rtol, atol, kinds, dtype, f0, noise_f, h, extra=0.0):
-    """Errors and tolerances of analytic `a` vs numeric `num` (see module docstring).
-
-    ``kinds`` is the stencil per entry (a method name, or an object array of them).
-    """
+def _judge(a, num, rtol, atol_i):
+    """Errors of analytic `a` vs numeric `num` and the tolerance atol_i + rtol max(|a|, |n|)."""
     with np.errstate(all="ignore"):
         finite = np.isfinite(a) & np.isfinite(num)
-        scale = max(_max_abs(a[finite]), _max_abs(num[finite]))
-        if atol is not None:
-            atol_i = np.full(len(num), atol)
-        elif isinstance(kinds, str):
-            atol_i = tol.default_atol(kinds, dtype, rtol, scale, f0, h, noise_f)
-        else:
-            atol_i = np.empty(len(num))
-            for kind in set(kinds):
-                m = kinds == kind
-                atol_i[m] = tol.default_atol(kind, dtype, rtol, scale, f0, h[m], noise_f)
-        atol_i = atol_i + extra
         err = np.abs(a - num)
         big = np.maximum(np.abs(a), np.abs(num))
         tol_i = atol_i + rtol * big
         ratio = np.where(finite, err / np.where(tol_i > 0, tol_i, np.finfo(float).tiny), np.inf)
         rel = np.where(big > 0, err / np.where(big > 0, big, 1.0), 0.0)
-    return {"err": err, "rel": rel, "tol": tol_i, "ratio": ratio, "finite": finite, "atol": atol_i}
+    return {"err": err, "rel": rel, "tol": tol_i, "ratio": ratio, "finite": finite}
+
+
+def _array_scale(layout, idx, a, num):
+    """Per entry: the largest finite |analytic| or |numeric| value within the entry's own array."""
+    arr = np.searchsorted(layout.offsets, idx, side="right") - 1
+    out = np.zeros(len(idx))
+    with np.errstate(all="ignore"):
+        mag = np.maximum(np.where(np.isfinite(a), np.abs(a), 0.0), np.where(np.isfinite(num), np.abs(num), 0.0))
+    for k in np.unique(arr):
+        out[arr == k] = mag[arr == k].max()
+    return out
+
+
+# refinement levels (new steps h/2, h/4, ...) per method
+_REFINE_LEVELS = {"central": 6, "richardson": 5}
+# an entry whose error exceeds this many times its bound after 2 refinement levels is
+# decided (it cannot be truncation error that the next halving would remove)
+_CONFIDENT_FAIL = 16.0
+
+
+def _refine(central_at, rows, h_top, num0, bound0, a, rtol, atol, floor, levels):
+    """Richardson table of central differences at halving steps, with error bounds.
+
+    Parameters
+    ----------
+    central_at : callable
+        ``central_at(h, k)`` -> central differences D(h[k]) of entries k (2 calls of f each).
+    rows : list of ndarray
+        D(h_top), D(h_top / 2), ... already computed.
+    h_top : ndarray
+        The largest step, of rows[0].
+    num0, bound0 : ndarray
+        The method's own estimate and its rounding bound, kept where no refined estimate
+        with a truncation bound exists.
+    a : ndarray
+        Analytic values (for early stopping only: an entry stops once it is decided).
+    floor : float
+        Rounding noise of one difference of f; D(h) has rounding error <= floor / h.
+    levels : int
+        How many further halvings at most.
+
+    Returns
+    -------
+    est, bound : ndarray
+        Best estimate per entry and its error bound: T[k][j] (j-fold extrapolated D(h_k)),
+        T[k][j] = T[k][j-1] + (T[k][j-1] - T[k-1][j-1]) / (4^j - 1), with bound
+        |T[k][j] - T[k-1][j]| (truncation, >= 3x the standard estimate) + rounding
+        r[k][j] floor / h_k, r[k][0] = 1, r[k][j] = (4^j r[k][j-1] + r[k-1][j-1] / 2) / (4^j - 1).
+    calls : int
+        Calls of f made.
+    """
+    n = len(a)
+    T, R = [], []  # T[k][j] estimates, R[k][j] rounding amplification (units floor / h_k)
+    best = np.array(num0, dtype=float)
+    bound = np.full(n, np.inf)  # no truncation bound yet
+    active = np.ones(n, dtype=bool)
+    calls = 0
+    min_order = len(rows) - 1
+
+    def add_row(D):
+        k = len(T)
+        Tk, Rk = [D], [1.0]
+        for j in range(1, k + 1):
+            q = 4.0**j
+            Tk.append(Tk[j - 1] + (Tk[j - 1] - T[k - 1][j - 1]) / (q - 1.0))
+            Rk.append((q * Rk[j - 1] + 0.5 * R[k - 1][j - 1]) / (q - 1.0))
+        T.append(Tk)
+        R.append(Rk)
+        if k == 0:
+            return
+        hk = h_top / 2.0**k
+        with np.errstate(all="ignore"):
+            # T[k][j] has a same-order predecessor T[k-1][j]; orders below the method's own
+            # (richardson: j >= 1) would trade its estimate for a cruder one
+            for j in range(min_order, k):
+                b = np.abs(T[k][j] - T[k - 1][j]) + R[k][j] * floor / hk
+                take = active & np.isfinite(b) & (b < bound)
+                best[take] = T[k][j][take]
+                bound[take] = b[take]
+
+    full = np.empty(n)
+    for D in rows:
+        add_row(D)
+    for level in range(levels):
+        with np.errstate(all="ignore"):
+            err = np.abs(a - best)
+            b = np.where(np.isinf(bound), bound0, bound + atol)
+            tol_i = b + rtol * np.maximum(np.abs(a), np.abs(best))
+            # decided: passes, with a bound no looser than the tolerance first asked for (a
+            # looser bound is inconclusive: keep refining, it may tighten and expose a bug)
+            active &= ~((err <= tol_i) & (b <= bound0 + rtol * np.abs(a)))
+            if level >= 2:
+                active &= ~(err > _CONFIDENT_FAIL * tol_i)  # decided: fails
+        if not active.any():
+            break
+        hk = h_top / 2.0 ** len(T)
+        act = np.flatnonzero(active)
+        full[:] = np.nan
+        full[act] = central_at(hk, act)
+        calls += 2 * act.size
+        prev = T[-1][0]
+        add_row(np.where(active, full, prev))
+    return best, np.where(np.isinf(bound), bound0, bound + atol), calls
 
 
 def _max_abs(v):

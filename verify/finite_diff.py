@@ -85,8 +85,12 @@ def central(call, arrays, x, h, dtypes, entries=None):
     return (fp.astype(np.float64) - fm.astype(np.float64)) / (xp - xm)
 
 
-def richardson(call, arrays, x, h, dtypes, entries=None):
-    """Richardson-extrapolated central differences (5-point stencil, error O(h^4))."""
+def richardson(call, arrays, x, h, dtypes, entries=None, *, parts=False):
+    """Richardson-extrapolated central differences (5-point stencil, error O(h^4)).
+
+    With ``parts=True`` returns ``(R, D(h), D(2h))``: the extrapolated value and the two
+    central differences it came from (the start of a Richardson table).
+    """
     xp1, xm1 = _perturbed(x, h, dtypes, 1.0)
     xp2, xm2 = _perturbed(x, h, dtypes, 2.0)
     f1p, f1m, f2p, f2m = [], [], [], []
@@ -106,7 +110,8 @@ def richardson(call, arrays, x, h, dtypes, entries=None):
     d1 = (_values(f1p, what).astype(np.float64) - _values(f1m, what).astype(np.float64)) / (xp1 - xm1)
     d2 = (_values(f2p, what).astype(np.float64) - _values(f2m, what).astype(np.float64)) / (xp2 - xm2)
     # D(h) = f' + c h^2 + O(h^4), D(2h) = f' + 4 c h^2 + O(h^4)  =>  f' = (4 D(h) - D(2h)) / 3
-    return (4.0 * d1 - d2) / 3.0
+    r = (4.0 * d1 - d2) / 3.0
+    return (r, d1, d2) if parts else r
 
 
 def complex_step(call, arrays, x, h, entries=None):

@@ -3,7 +3,9 @@
 Shapes follow contracts.md: n classes, m features, N examples; W (n, m), b (n,), X (N, m),
 labels either class indices (N,) or rows Y (N, n) that are one-hot, soft (rows summing to 1)
 or unnormalised (non-negative rows whose sum is not 1). ``logit_scale`` draws extreme logits
-V = W x + b of magnitude ~logit_scale for stability tests.
+V = W x + b of magnitude ~logit_scale for stability tests. ``feature_scale`` draws features of
+very different sizes (column j of X times c_j, column j of W divided by c_j, so the logits
+are unchanged in size while dJ/dw_ij ~ c_j dJ/db_i): mixed-scale gradients for checkers.
 
 Every option is keyword-only; a bad option raises ValueError / TypeError naming it.
 """
@@ -112,6 +114,19 @@ def _dtype(value):
     return dt
 
 
+def _scale_range(value):
+    """feature_scale: a positive number c, or a pair (lo, hi) with 0 < lo <= hi."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"feature_scale must be a positive number or a pair (lo, hi), got {value!r}")
+        lo, hi = (_positive("feature_scale", v) for v in value)
+        if lo > hi:
+            raise ValueError(f"feature_scale (lo, hi) needs lo <= hi, got {value!r}")
+        return lo, hi
+    c = _positive("feature_scale", value)
+    return c, c
+
+
 def _kinds(value):
     kinds = (value,) if isinstance(value, str) else tuple(value)
     bad = [k for k in kinds if k not in LABEL_KINDS]
@@ -190,7 +205,7 @@ def labels(n, N, *, kind="onehot", dtype=np.float64):
 
 
 @st.composite
-def _problems(draw, n_range, m_range, N_range, kinds, dt, bound, logit_scale, l2_values):
+def _problems(draw, n_range, m_range, N_range, kinds, dt, bound, logit_scale, l2_values, scales=(1.0, 1.0)):
     n = draw(st.integers(*n_range))
     m = draw(st.integers(*m_range))
     N = draw(st.integers(*N_range))
@@ -202,6 +217,14 @@ def _problems(draw, n_range, m_range, N_range, kinds, dt, bound, logit_scale, l2
         # |b_i| in [scale/2, scale], |W x| <= scale/2: logits V of magnitude ~scale
         W = draw(hnp.arrays(dt, (n, m), elements=_floats(logit_scale / (2 * m * bound), dt)))
         b = draw(hnp.arrays(dt, (n,), elements=_floats(logit_scale, dt, min_magnitude=logit_scale / 2)))
+    if scales != (1.0, 1.0):
+        # column scales c_j, log-uniform in [lo, hi]: x_kj -> c_j x_kj, w_ij -> w_ij / c_j
+        # leaves every logit V_i = sum_j w_ij x_j + b_i as it was (up to rounding)
+        lo, hi = np.log(scales[0]), np.log(scales[1])
+        logc = draw(hnp.arrays(np.float64, (m,), elements=st.floats(lo, hi) if hi > lo else st.just(lo)))
+        c = np.exp(logc)
+        X = (X.astype(np.float64) * c).astype(dt)
+        W = (W.astype(np.float64) / c).astype(dt)
     Y = draw(labels(n, N, kind=kind, dtype=dt))
     l2 = draw(st.sampled_from(l2_values))
     return SoftmaxProblem(W=W, b=b, X=X, Y=Y, l2=l2, label_kind=kind)
@@ -219,6 +242,7 @@ def softmax_problems(
     dtype=np.float64,
     bound=2.0,
     logit_scale=None,
+    feature_scale=1.0,
     l2=(0.0, 0.1),
 ):
     """Strategy for whole softmax-regression problems.
@@ -236,6 +260,12 @@ def softmax_problems(
     logit_scale : float, optional
         Draw extreme logits instead: |b_i| in [logit_scale/2, logit_scale] and
         |(W x)_i| <= logit_scale/2, e.g. ``logit_scale=1e4``.
+    feature_scale : float or (float, float)
+        Feature scales c_j (one per column; a number c fixes every c_j = c, a pair (lo, hi)
+        draws each log-uniformly from [lo, hi]). Column j of X is multiplied by c_j and
+        column j of W divided by it, so logits keep their size while features (and hence
+        dJ/dW against dJ/db) span several orders of magnitude, e.g. ``feature_scale=100``
+        or ``feature_scale=(1e-2, 1e2)``. Entries of X then lie in [-bound hi, bound hi].
     l2 : float or sequence of float
         Penalty strengths to draw from (each >= 0).
 
@@ -251,10 +281,11 @@ def softmax_problems(
     bound = _positive("bound", bound)
     if logit_scale is not None:
         logit_scale = _positive("logit_scale", logit_scale)
+    scales = _scale_range(feature_scale)
     l2_values = (l2,) if np.isscalar(l2) else tuple(l2)
     if not l2_values:
         raise ValueError(f"l2 must be a number >= 0 or a non-empty sequence of them, got {l2!r}")
     for v in l2_values:
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (np.isfinite(v) and v >= 0):
             raise ValueError(f"l2 values must be finite numbers >= 0, got {l2!r}")
-    return _problems(n, m, N, kinds, dt, bound, logit_scale, tuple(float(v) for v in l2_values))
+    return _problems(n, m, N, kinds, dt, bound, logit_scale, tuple(float(v) for v in l2_values), scales)

@@ -57,6 +57,31 @@ def test_extreme_logits_are_extreme(p):
     assert np.abs(V).max() >= 0.4e4
 
 
+@settings(max_examples=25)
+@given(vs.softmax_problems(feature_scale=(1e-2, 1e2), max_features=4, labels="index"))
+def test_mixed_feature_scales_keep_logits_and_span_the_range(p):
+    # x_kj -> c_j x_kj, w_ij -> w_ij / c_j with c_j in [1e-2, 1e2]: |X| <= 200, logits as before
+    assert np.abs(p.X).max() <= 2.0 * 1e2 * (1 + 1e-6)
+    assert np.abs(p.W).max() <= 2.0 * 1e2 * (1 + 1e-6)
+    V = p.X @ p.W.T + p.b
+    assert np.abs(V).max() <= 2.0 * 2.0 * p.m + 2.0 + 1e-6
+
+
+@settings(max_examples=15)
+@given(vs.softmax_problems(feature_scale=100.0, dtype=np.float32, min_features=2, labels="index"))
+def test_fixed_feature_scale(p):
+    assert p.X.dtype == np.float32 and p.W.dtype == np.float32
+    assert np.abs(p.X).max() <= 200.0 * (1 + 1e-6) and np.abs(p.W).max() <= 0.02 * (1 + 1e-6)
+
+
+def test_feature_scale_reaches_large_features():
+    from hypothesis import find
+
+    big = find(vs.softmax_problems(feature_scale=(1e-2, 1e2)), lambda p: np.abs(p.X).max() >= 50.0)
+    small = find(vs.softmax_problems(feature_scale=(1e-2, 1e2)), lambda p: 0 < np.abs(p.X).max() <= 0.05)
+    assert np.abs(big.X).max() >= 50.0 and np.abs(small.X).max() <= 0.05
+
+
 @settings(max_examples=15)
 @given(vs.shapes(min_classes=3, max_classes=3, max_features=2, max_batch=2))
 def test_shapes(shape):
@@ -83,6 +108,10 @@ def test_weights(wb):
         (lambda: vs.softmax_problems(bound=-1.0), ValueError, "bound"),
         (lambda: vs.softmax_problems(logit_scale=float("inf")), ValueError, "logit_scale"),
         (lambda: vs.softmax_problems(l2=-0.1), ValueError, "l2"),
+        (lambda: vs.softmax_problems(feature_scale=0.0), ValueError, "feature_scale"),
+        (lambda: vs.softmax_problems(feature_scale=(10.0, 1.0)), ValueError, "feature_scale"),
+        (lambda: vs.softmax_problems(feature_scale=(1.0, 2.0, 3.0)), ValueError, "feature_scale"),
+        (lambda: vs.softmax_problems(feature_scale="big"), TypeError, "feature_scale"),
         (lambda: vs.labels(3, 2, kind="soft-ish"), ValueError, "kind"),
         (lambda: vs.weights(0, 2), ValueError, "n must be"),
         (lambda: vs.shapes(max_batch=0), ValueError, "max_batch"),
