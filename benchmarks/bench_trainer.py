@@ -190,8 +190,8 @@ def section_digits(repeats, skip_sklearn):
         return None
 
     X32 = Xtr.astype(np.float32)
-    k = first_reaching(lambda e: SoftmaxRegression(max_epochs=e), 400)
-    k_nes = first_reaching(lambda e: SoftmaxRegression(accelerate="nesterov", max_epochs=e), 400)
+    k = first_reaching(lambda e: SoftmaxRegression(max_epochs=e, tol=0), 400)
+    k_nes = first_reaching(lambda e: SoftmaxRegression(accelerate="nesterov", max_epochs=e, tol=0), 400)
     kmb = first_reaching(lambda e: SoftmaxRegression(method="minibatch", max_epochs=e, random_state=0), 50)
     models = {"bb": SoftmaxRegression(), "nesterov": SoftmaxRegression(accelerate="nesterov"),
               "bb32": SoftmaxRegression()}
@@ -199,9 +199,9 @@ def section_digits(repeats, skip_sklearn):
     if not skip_sklearn:
         configs["sklearn LogisticRegression().fit"] = (lambda: LogisticRegression().fit(Xtr, ytr), 1)
     configs[f"trainer default fit(max_epochs={k}): first >= 0.95"] = (
-        lambda: SoftmaxRegression(max_epochs=k).fit(Xtr, ytr), None)
+        lambda: SoftmaxRegression(max_epochs=k, tol=0).fit(Xtr, ytr), None)
     configs[f"trainer nesterov fit(max_epochs={k_nes}): first >= 0.95"] = (
-        lambda: SoftmaxRegression(accelerate="nesterov", max_epochs=k_nes).fit(Xtr, ytr), None)
+        lambda: SoftmaxRegression(accelerate="nesterov", max_epochs=k_nes, tol=0).fit(Xtr, ytr), None)
     configs["trainer default fit to tol 1e-4 (Barzilai-Borwein)"] = (lambda: models["bb"].fit(Xtr, ytr), None)
     configs["trainer nesterov fit to tol 1e-4 (previous default)"] = (lambda: models["nesterov"].fit(Xtr, ytr), None)
     configs["trainer default fit to tol 1e-4, float32"] = (lambda: models["bb32"].fit(X32, ytr), None)

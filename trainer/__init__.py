@@ -1,12 +1,12 @@
 """NumPy softmax-regression trainer using the proved gradient formula.
 
 Public names: softmax, log_softmax, loss, gradient, SoftmaxRegression, EpochInfo,
-NotFittedError, DivergenceError, TrainingInterruptedWarning.
+NotFittedError, DivergenceError, ConvergenceWarning, TrainingInterruptedWarning.
 """
 
 from ._monitor import EpochInfo
 from ._softmax import log_softmax, softmax
-from ._validation import DivergenceError, NotFittedError, TrainingInterruptedWarning
+from ._validation import ConvergenceWarning, DivergenceError, NotFittedError, TrainingInterruptedWarning
 from .estimator import SoftmaxRegression
 from .objective import gradient, loss
 
@@ -19,5 +19,6 @@ __all__ = [
     "EpochInfo",
     "NotFittedError",
     "DivergenceError",
+    "ConvergenceWarning",
     "TrainingInterruptedWarning",
 ]

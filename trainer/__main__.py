@@ -13,9 +13,11 @@ import argparse
 import csv
 import sys
 import time
+import warnings
 
 import numpy as np
 
+from ._validation import ConvergenceWarning
 from .estimator import SoftmaxRegression
 
 __all__ = ["main", "load_csv"]
@@ -182,7 +184,9 @@ def main(argv=None):
             tol=args.tol, batch_size=args.batch_size, random_state=args.random_state, verbose=args.verbose,
         )
         t0 = time.perf_counter()
-        model.fit(Xtr, ytr)
+        with warnings.catch_warnings():  # the "epochs:" line below reports "max_epochs reached" itself
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(Xtr, ytr)
         elapsed = time.perf_counter() - t0
         train_acc = model.score(Xtr, ytr)
         test_acc = model.score(Xte, yte)
@@ -202,8 +206,8 @@ def main(argv=None):
           f"{Xtr.dtype}")
     print(f"accuracy:  test {test_acc:.4f}, train {train_acc:.4f}")
     state = "converged" if model.converged_ else ("interrupted" if model.interrupted_ else "max_epochs reached")
-    print(f"epochs:    {model.n_iter_} ({state}; final loss {model.loss_history_[-1]:.6g}, "
-          f"max|grad| {model.grad_max_history_[-1]:.3g})")
+    print(f"epochs:    {model.n_iter_} ({state}; final loss {model.loss_:.6g}, "
+          f"max|grad| {model.grad_max_:.3g})")
     print(f"time:      {elapsed * 1000:.1f} ms")
     return 0
 

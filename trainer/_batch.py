@@ -28,7 +28,10 @@ is one pass over the data (one epoch); the trial's gradient is reused when accep
 On digits: 80 epochs to tol 1e-4 (Nesterov 326), ~250 to scikit-learn's optimum.
 
 Stopping: when max_ij |dJ/dw_ij|, max_i |dJ/db_i| < tol at an evaluated point;
-that point is returned (its gradient is the one that met the tolerance).
+that point is returned (its gradient is the one that met the tolerance). When
+max_epochs runs out (or the callback stops fit), plain / Nesterov return the point
+evaluated in the last epoch (no step is taken that would not be evaluated), and "bb"
+the last accepted iterate; either way a point whose loss and gradient are known.
 """
 
 import math
@@ -40,7 +43,8 @@ __all__ = ["run_batch"]
 
 
 def run_batch(kernel, W, b, alpha, *, accelerate, max_epochs, tol, monitor):
-    """Run full-batch descent from (W, b); return (W, b, epochs, converged).
+    """Run full-batch descent from (W, b); return (W, b, epochs, converged, J, gmax),
+    J and gmax = max |gradient entry| at the returned (W, b).
 
     ``accelerate``: False (plain, fixed step alpha), "nesterov" or "bb" (alpha = the
     smallest step, accepted without test).
@@ -65,12 +69,12 @@ def run_batch(kernel, W, b, alpha, *, accelerate, max_epochs, tol, monitor):
     for epoch in range(1, max_epochs + 1):
         J = kernel(*split(y), dW, db)
         gmax = float(np.abs(g).max())
-        stop = monitor.epoch_end(epoch, J, dW, db, gmax)  # checks finiteness, callback, verbose
+        monitor.keep(*split(y), epoch, J, gmax)           # y: loss and gradient known
+        stop = monitor.epoch_end(epoch, J, dW, db, gmax)  # checks divergence, callback, verbose
         if gmax < tol:
-            monitor.keep(*split(y), epoch)
-            return (*split(y), epoch, True)
-        if stop:
-            return (*split(x), epoch, False)
+            return (*split(y), epoch, True, J, gmax)
+        if stop or epoch == max_epochs:
+            return (*split(y), epoch, False, J, gmax)
         # x_{k+1} = y_k - alpha grad J(y_k)   (a new array: x_k stays intact for Ctrl-C)
         x_new = y - alpha * g
         if accelerate:
@@ -84,8 +88,7 @@ def run_batch(kernel, W, b, alpha, *, accelerate, max_epochs, tol, monitor):
         else:
             y = x_new
         x = x_new
-        monitor.keep(*split(x), epoch)
-    return (*split(x), max_epochs, False)
+    raise AssertionError("unreachable: the last epoch returns")
 
 
 # nonmonotone Armijo test: memory, sufficient-decrease constant; BB step cap (x 1/L)
@@ -117,10 +120,10 @@ def _run_bb(kernel, W, b, alpha, max_epochs, tol, monitor):
     step = alpha
     while True:
         if gmax < tol:
-            monitor.keep(*split(x), epoch)
-            return (*split(x), epoch, True)
+            monitor.keep(*split(x), epoch, J, gmax)
+            return (*split(x), epoch, True, J, gmax)
         if stop or epoch >= max_epochs:
-            return (*split(x), epoch, False)
+            return (*split(x), epoch, False, J, gmax)
         gg = float(np.dot(g, g))           # ||g||^2 (float64 accumulation below for float32)
         if dtype != np.float64:
             gg = float(np.dot(g.astype(np.float64), g.astype(np.float64)))
@@ -133,12 +136,12 @@ def _run_bb(kernel, W, b, alpha, max_epochs, tol, monitor):
             if gmax_t < tol or lam <= alpha or J_t <= J_ref - _GAMMA * lam * gg:
                 break
             if stop or epoch >= max_epochs:
-                return (*split(x), epoch, False)   # last accepted iterate
+                return (*split(x), epoch, False, J, gmax)   # last accepted iterate
             # minimiser of q(l) = J + l (-gg) + c l^2 through J(x - lam g): l* = gg lam^2 / (2 (J_t - J + lam gg))
             denom = 2.0 * (J_t - J + lam * gg)
             sigma = gg * lam / denom if denom > 0 and math.isfinite(denom) else 0.5
             lam = max(lam * min(max(sigma, 0.1), 0.5), alpha)
-            monitor.keep(*split(x), epoch)         # still x_k after this many passes
+            monitor.keep(*split(x), epoch, J, gmax)   # still x_k after this many passes
         s = x_t - x
         u = g_t - g
         su = float(np.dot(s.astype(np.float64, copy=False), u.astype(np.float64, copy=False)))
@@ -146,4 +149,4 @@ def _run_bb(kernel, W, b, alpha, max_epochs, tol, monitor):
         step = min(max(ss / su, alpha), _MAX_STEP * alpha) if su > 0 else _MAX_STEP * alpha
         x, g, J, gmax = x_t, g_t, J_t, gmax_t
         history.append(J)
-        monitor.keep(*split(x), epoch)
+        monitor.keep(*split(x), epoch, J, gmax)

@@ -12,6 +12,7 @@ __all__ = [
     "NotFittedError",
     "DivergenceError",
     "TrainingInterruptedWarning",
+    "ConvergenceWarning",
     "check_X",
     "check_labels",
     "check_params",
@@ -24,7 +25,13 @@ class NotFittedError(ValueError, AttributeError):
 
 
 class DivergenceError(ValueError):
-    """Raised when the loss or the weights stop being finite during ``fit``."""
+    """Raised when ``fit`` diverges: the loss or the gradient stops being finite, or the
+    loss grows geometrically far above its starting value (see ``trainer._monitor``)."""
+
+
+class ConvergenceWarning(UserWarning):
+    """Emitted when full-batch ``fit`` uses up ``max_epochs`` before the largest gradient
+    entry falls below ``tol`` (like scikit-learn's ``ConvergenceWarning``)."""
 
 
 class TrainingInterruptedWarning(UserWarning):
@@ -43,6 +50,14 @@ def _first_bad(X, bad):
             r, c = hit[0]
             return start + int(r), int(c)
     return None
+
+
+_NONE = object()
+
+
+def _is_real_number(v):
+    """A Python / NumPy real number or bool (not str, bytes, None, complex)."""
+    return isinstance(v, (numbers.Real, np.bool_, bool))
 
 
 def check_X(X, *, name="X", n_features=None):
@@ -70,14 +85,19 @@ def check_X(X, *, name="X", n_features=None):
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise ValueError(f"{name} could not be turned into a 2-D array: {exc}") from None
     kind = X.dtype.kind
-    if kind in "OUSV":
-        try:
-            X = X.astype(np.float64)
-        except (ValueError, TypeError):
+    if kind in "USV":  # text (even "1.5") or raw bytes: non-numeric features
+        raise TypeError(
+            f"{name} must contain numbers; got non-numeric features (dtype {X.dtype}), "
+            f"e.g. {X.ravel()[:3].tolist()!r}; convert them explicitly (e.g. X.astype(float)) if they are numbers"
+        )
+    if kind == "O":  # accepted only when every entry is a real number (no str / None / ...)
+        bad = next((v for v in X.flat if not _is_real_number(v)), _NONE)
+        if bad is not _NONE:
             raise TypeError(
-                f"{name} must contain only numbers; got non-numeric values (dtype {X.dtype}), "
-                f"e.g. {X.ravel()[:3].tolist()!r}"
-            ) from None
+                f"{name} must contain numbers; got non-numeric features (dtype object, "
+                f"entry {bad!r} of type {type(bad).__name__})"
+            )
+        X = X.astype(np.float64)
     elif kind == "c":
         raise TypeError(f"{name} must be real; got complex dtype {X.dtype}")
     elif kind in "iub":
@@ -153,8 +173,16 @@ def check_labels(y, n_samples, dtype=np.float64):
     if y.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels (lengths differ)")
     if y.ndim == 1:
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise ValueError("y contains NaN or infinity; labels must be finite class values")
+        if y.dtype.kind == "f":
+            if not np.isfinite(y).all():
+                raise ValueError("y contains NaN or infinity; labels must be finite class values")
+            frac = y[y != np.round(y)]
+            if frac.size:  # e.g. y = np.random.rand(N): N "classes"
+                raise ValueError(
+                    f"labels look continuous: y has non-integer values (e.g. {frac[:3].tolist()}); "
+                    f"SoftmaxRegression is a classifier: pass class labels (ints or strings), "
+                    f"or (N, n) label rows for soft labels"
+                )
         if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and v != v) for v in y):
             raise ValueError("y contains missing labels (None or NaN)")
         try:

@@ -12,6 +12,7 @@ from ._softmax import softmax
 from ._stepsize import batch_lipschitz, stochastic_lipschitz
 from ._threads import blas_capped, fit_threads
 from ._validation import (
+    ConvergenceWarning,
     NotFittedError,
     TrainingInterruptedWarning,
     check_labels,
@@ -50,9 +51,15 @@ class SoftmaxRegression:
         L2 penalty (l2/2) ||W||^2 (scikit-learn's ``C`` corresponds to l2 = 1/(C N)).
     max_epochs : int or None, default None
         Passes over the data; None means 1000 for "batch", 20 for "sgd", 50 for "minibatch".
+        If "batch" uses them all without meeting ``tol`` (> 0), a
+        :class:`trainer.ConvergenceWarning` names the largest gradient entry reached.
+        "sgd" / "minibatch" do not warn: at a constant or decaying step their gradient
+        keeps a noise floor, so a small ``tol`` is rarely met and the epoch budget is their
+        normal stopping rule (``converged_`` still tells).
     tol : float, default 1e-4
         Stop when the largest gradient entry in absolute value, max(|dW|, |db|) of the
-        full-batch objective, falls below ``tol`` (checked once per epoch).
+        full-batch objective, falls below ``tol`` (checked once per epoch). ``tol=0``:
+        run exactly ``max_epochs`` (no ConvergenceWarning).
     batch_size : int, default 64
         Examples per update for "minibatch".
     schedule : {"auto", "constant", "invsqrt"}, default "auto"
@@ -94,10 +101,19 @@ class SoftmaxRegression:
     n_iter_ : int
         Epochs run (passes over the data, line-search trials included).
     loss_history_ : list of float
-        J after each epoch ("batch": at the point whose gradient was taken that epoch:
-        the extrapolated point for "nesterov", the trial point for "bb"; "sgd"/"minibatch": at the end of the epoch).
+        J at the point evaluated in each epoch ("batch": the point whose gradient was taken:
+        the iterate for plain descent, the extrapolated point for "nesterov", the trial
+        point for "bb"; "sgd"/"minibatch": the weights at the end of the epoch).
+        The returned weights are the last evaluated point, so ``loss_history_[-1] == loss_``,
+        except for "bb" when the epochs run out (or the callback stops fit) during a line
+        search: the rejected trial is then the last entry, and the returned weights are the
+        last accepted iterate (whose J is ``loss_``); and after Ctrl-C.
     grad_max_history_ : list of float
-        max |gradient entry| after each epoch.
+        max |gradient entry| at the same points.
+    loss_ : float
+        J at the returned weights (``coef_``, ``intercept_``), l2 term included.
+    grad_max_ : float
+        max |gradient entry| at the returned weights (compared with ``tol``).
     converged_ : bool
         Whether ``tol`` was met.
     interrupted_ : bool
@@ -107,6 +123,13 @@ class SoftmaxRegression:
         The step size alpha used (for "batch" with "bb": the smallest step of the line
         search, 1/L for "auto"; the accepted steps are >= alpha).
     n_features_in_ : int
+
+    Raises
+    ------
+    DivergenceError
+        (from ``fit``) when the loss or gradient becomes NaN / infinite, or the loss grows
+        geometrically far above its starting value (trainer._monitor): the message names
+        the learning rate and suggests ``learning_rate="auto"``.
     """
 
     _param_names = (
@@ -182,24 +205,35 @@ class SoftmaxRegression:
                     hint = "the data may have extreme values; standardize the features"
                 else:
                     alpha = float(self.learning_rate)
-                    hint = f"learning_rate={self.learning_rate!r} is too large; try a smaller one or 'auto'"
+                    hint = f"learning_rate={self.learning_rate!r} is too large; try a smaller one or learning_rate='auto'"
+                    if alpha * l2 > 2:
+                        hint += (f" (learning_rate * l2 = {alpha * l2:.3g} > 2: the weight decay W := (1 - alpha l2) W "
+                                 f"alone makes |W| grow at every step)")
                 self.learning_rate_ = alpha
-                monitor = Monitor(self.callback, self.verbose, max_epochs, hint)
-                monitor.keep(W, b, 0)
+                # J at W = 0, b = 0: p = 1/n, so J0 = mean_k s_k ln n (s_k = sum_i y'^k_i)
+                s_mean = 1.0 if rows is None else float(rows.sum(axis=1, dtype=np.float64).mean())
+                J0 = s_mean * np.log(n)
+                monitor = Monitor(self.callback, self.verbose, max_epochs, hint, J0=J0)
+                monitor.keep(W, b, 0, J0, None)
                 try:
                     with np.errstate(over="ignore", invalid="ignore"):  # divergence -> DivergenceError
                         if method == "batch":
-                            W, b, epochs, converged = run_batch(
+                            W, b, epochs, converged, J, gmax = run_batch(
                                 kernel, W, b, dtype.type(alpha), accelerate=self._scheme(),
                                 max_epochs=max_epochs, tol=self.tol, monitor=monitor,
                             )
                         else:
-                            W, b, epochs, converged = self._run_stochastic(
+                            W, b, epochs, converged, J, gmax = self._run_stochastic(
                                 kernel, X, codes, rows, W, b, alpha, l2, max_epochs, monitor
                             )
                 except KeyboardInterrupt:
                     W, b, epochs = monitor.W, monitor.b, monitor.kept_epoch
+                    J, gmax = monitor.kept_J, monitor.kept_gmax
                     self.interrupted_ = True
+                    if gmax is None:  # kept weights never evaluated (interrupted in epoch 1)
+                        dW, db = np.empty_like(W), np.empty_like(b)
+                        J = kernel(W, b, dW, db)
+                        gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
         self.coef_ = np.ascontiguousarray(W, dtype=dtype)
         self.intercept_ = np.ascontiguousarray(b, dtype=dtype)
         self.classes_ = labels.classes
@@ -208,6 +242,16 @@ class SoftmaxRegression:
         self.converged_ = converged
         self.loss_history_ = monitor.loss_history
         self.grad_max_history_ = monitor.grad_history
+        self.loss_ = float(J)
+        self.grad_max_ = float(gmax)
+        if method == "batch" and not converged and not self.interrupted_ and self.tol > 0 and epochs >= max_epochs:
+            warnings.warn(
+                f"SoftmaxRegression(method='batch') did not converge in max_epochs={max_epochs} epochs: the largest "
+                f"gradient entry is {gmax:.3g}, above tol={self.tol:g}; increase max_epochs (standardizing the "
+                f"features also helps), or pass tol=0 to run a fixed number of epochs",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         if self.interrupted_:
             warnings.warn(
                 f"training interrupted (KeyboardInterrupt) after {epochs} epoch(s); kept the last good weights",
@@ -251,13 +295,13 @@ class SoftmaxRegression:
                 minibatch_epoch(X, codes, rows, s, order, self.batch_size, W, b, step, l2)
             J = kernel(W, b, dW, db)
             gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
-            monitor.keep(W.copy(), b.copy(), epoch)
+            monitor.keep(W.copy(), b.copy(), epoch, J, gmax)  # (a divergence raised below discards it)
             stop = monitor.epoch_end(epoch, J, dW, db, gmax)
             if gmax < self.tol:
-                return W, b, epoch, True
-            if stop:
-                return W, b, epoch, False
-        return W, b, max_epochs, False
+                return W, b, epoch, True, J, gmax
+            if stop or epoch == max_epochs:
+                return W, b, epoch, False, J, gmax
+        raise AssertionError("unreachable: the last epoch returns")
 
     # -- prediction --------------------------------------------------------
     def _check_fitted(self):

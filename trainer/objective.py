@@ -24,6 +24,15 @@ from ._softmax import log_softmax
 __all__ = ["loss", "gradient"]
 
 
+def _check_finite(name, arr):
+    """Raise naming the first NaN / infinity in ``arr`` (one np.isfinite pass when clean)."""
+    ok = np.isfinite(arr)
+    if not ok.all():
+        where = tuple(int(i) for i in np.argwhere(~ok)[0])
+        value = float(arr[where])
+        raise ValueError(f"{name} contains {value!r} at index {where}; all entries must be finite")
+
+
 def _check_problem(W, b, X, Y, l2):
     X = np.asarray(X)
     W = np.asarray(W)
@@ -48,6 +57,8 @@ def _check_problem(W, b, X, Y, l2):
     X = X.astype(dtype, copy=False)
     W = W.astype(dtype, copy=False)
     b = b.astype(dtype, copy=False)
+    for name, arr in (("X", X), ("W", W), ("b", b)):
+        _check_finite(name, arr)
     Y = np.asarray(Y)
     N = X.shape[0]
     if Y.ndim == 1:
@@ -63,7 +74,12 @@ def _check_problem(W, b, X, Y, l2):
             raise ValueError(f"label rows Y must have shape (N, n) = ({N}, {n}); got {Y.shape}")
         if Y.dtype.kind not in "fiub":
             raise TypeError(f"label rows Y must be numeric; got dtype {Y.dtype}")
-        return W, b, X, None, Y.astype(dtype, copy=False)
+        Y = Y.astype(dtype, copy=False)
+        _check_finite("label rows Y", Y)
+        if Y.min() < 0:
+            k, i = np.argwhere(Y < 0)[0]
+            raise ValueError(f"label rows Y contain a negative entry Y[{k}, {i}] = {float(Y[k, i])!r}; y'_i must be >= 0")
+        return W, b, X, None, Y
     raise ValueError(f"Y must be (N,) integer labels or (N, n) label rows; got shape {Y.shape}")
 
 
@@ -79,7 +95,7 @@ def loss(W, b, X, Y, *, l2=0.0):
     X : array_like, shape (N, m)
         One example x^k per row.
     Y : array_like, shape (N, n) or (N,)
-        Label rows y'^k (one-hot or soft, any non-negative row sum), or integer
+        Label rows y'^k (one-hot or soft, finite entries >= 0, any row sum), or integer
         class indices in [0, n) (meaning one-hot rows).
     l2 : float, default 0
         Strength of the penalty (l2/2) ||W||_F^2.
@@ -90,6 +106,14 @@ def loss(W, b, X, Y, *, l2=0.0):
         J = (1/N) sum_k -sum_i y'^k_i ln p^k_i + (l2/2) sum_ij w_ij^2,
         p^k = softmax(W x^k + b); ln p is taken as log-sum-exp, so J is finite
         for any finite inputs.
+
+    Raises
+    ------
+    ValueError
+        NaN / infinity in X, W, b or Y, negative label entries, label rows not of
+        shape (N, n), integer labels outside [0, n), shapes that do not match.
+    TypeError
+        Non-numeric arrays, or 1-D labels that are not integers.
     """
     W, b, X, codes, Yrows = _check_problem(W, b, X, Y, l2)
     log_p = log_softmax(X @ W.T + b, axis=1)  # (N, n): ln p^k_i = V^k_i - ln S^k

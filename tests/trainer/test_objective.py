@@ -183,6 +183,13 @@ def test_huge_features_give_finite_loss_and_gradient():
         (lambda W, b, X, Y: (W, b, X, np.ones((len(X), 3))), ValueError, "label rows Y must have shape"),
         (lambda W, b, X, Y: (W, b, X.astype(str), Y), TypeError, "X must be numeric"),
         (lambda W, b, X, Y: (W, b, X[:0], Y[:0]), ValueError, "empty"),
+        (lambda W, b, X, Y: (W, b, np.where(X == X[2, 1], np.nan, X), Y), ValueError, r"X contains nan at index \(2, 1\)"),
+        (lambda W, b, X, Y: (np.where(W == W[1, 0], np.inf, W), b, X, Y), ValueError, r"W contains inf at index \(1, 0\)"),
+        (lambda W, b, X, Y: (W, np.where(b == b[3], -np.inf, b), X, Y), ValueError, r"b contains -inf at index \(3,\)"),
+        (lambda W, b, X, Y: (W, b, X, _rows(Y, 0, 1, -0.5)), ValueError, r"negative entry Y\[0, 1\] = -0.5"),
+        (lambda W, b, X, Y: (W, b, X, _rows(Y, 4, 2, np.nan)), ValueError, r"label rows Y contains nan at index \(4, 2\)"),
+        (lambda W, b, X, Y: (W, b, X, np.eye(4)[Y][:, :, None]), ValueError, "Y must be .N,. integer labels or .N, n. label rows"),
+        (lambda W, b, X, Y: (W, b, X, Y - Y.max() - 1), ValueError, r"lie in \[0, 4\)"),
     ],
 )
 def test_bad_arguments(change, error, match):
@@ -191,6 +198,13 @@ def test_bad_arguments(change, error, match):
         loss(*args)
     with pytest.raises(error, match=match):
         gradient(*args)
+
+
+def _rows(Y, k, i, value):
+    """One-hot rows of Y (4 classes) with entry (k, i) set to ``value``."""
+    rows = np.eye(4)[Y]
+    rows[k, i] = value
+    return rows
 
 
 def test_negative_l2_rejected():
