@@ -12,7 +12,9 @@ original expression is defined*, so reaching 0 is a proof:
   ``E_k = exp(m_k) > 0`` is a fresh *positive* symbol; ``exp(c*log u) = u**c``;
   ``log(P * R)`` with P a product of factors that are provably positive becomes
   ``sum(k * log f) + log(R)`` (valid because P > 0 makes ``P R > 0`` iff
-  ``R > 0``); ``log(E_k**c) = c*m_k`` (log(e^V) = V for real V).  The result is
+  ``R > 0``); ``log(E_k**c) = c*m_k`` (log(e^V) = V for real V); sinh, cosh,
+  tanh are written with exp first.  Inputs with non-real constants (``I``) are
+  not normalised: exp(I x) is not a positive atom.  The result is
   a rational function in symbols, positive atoms and remaining log atoms, which
   ``cancel`` decides exactly (treating the atoms as independent is sound: an
   identity in independent atoms stays one after specialisation).
@@ -30,7 +32,7 @@ import math
 import sympy
 
 __all__ = [
-    "node_count", "expanded_terms", "explog", "cheap_proof", "simplify_proof",
+    "node_count", "expanded_terms", "explog", "non_real_constant", "cheap_proof", "simplify_proof",
     "METHOD_STRUCTURAL", "METHOD_EXPAND", "METHOD_CANCEL", "METHOD_EXPLOG", "METHOD_SIMPLIFY",
 ]
 
@@ -111,6 +113,32 @@ def _multinomial_count(t: int, k: int) -> int:
     return value
 
 
+def non_real_constant(expr):
+    """The first constant sub-expression that is not real, or None.
+
+    ``I``, ``exp(I)``, ``(-1)**(1/3)`` and ``log(-2)`` are not real; constants
+    whose realness SymPy cannot decide are checked numerically (15 digits).
+    Only real-valued inputs can be decided: ``exp(I x)`` is not positive, so
+    the exp/log normalisation would be wrong for it.
+    """
+    if expr.has(sympy.I):
+        return sympy.I
+    for node in sympy.preorder_traversal(expr):
+        if node.free_symbols or not isinstance(node, sympy.Expr) or node.is_Rational:
+            continue
+        real = node.is_extended_real
+        if real is None:
+            value = node.evalf(15)
+            real = not (value.is_number and value.as_real_imag()[1] != 0)
+        if real is False:
+            return node
+    return None
+
+
+class _NonReal(Exception):
+    """A non-real exponent: the exp/log normalisation does not apply."""
+
+
 def _factor_integer_log(n):
     """log(n) for a positive Integer n as sum e_p log p (canonical form)."""
     if n < 10 ** 12:
@@ -135,6 +163,9 @@ class _ExpLog:
             result = self.exp_of(self(expr.args[0]))
         elif isinstance(expr, sympy.log):
             result = self.log_of(self(expr.args[0]))
+        elif isinstance(expr, (sympy.sinh, sympy.cosh, sympy.tanh)):
+            # sinh u = (e^u - e^-u)/2, cosh u = (e^u + e^-u)/2, tanh u = (e^u - e^-u)/(e^u + e^-u)
+            result = self(expr.rewrite(sympy.exp))
         else:
             result = expr.func(*[self(a) for a in expr.args])
         self.memo[expr] = result
@@ -155,6 +186,8 @@ class _ExpLog:
             if isinstance(m, sympy.log):
                 factors.append(m.args[0] ** c)
                 continue
+            if m.has(sympy.I) or m.as_independent(*m.free_symbols)[0].is_extended_real is not True:
+                raise _NonReal(m)  # exp(I x) is not a positive atom
             atom = self.exp_atoms.get(m)
             if atom is None:
                 atom = sympy.Dummy("E", positive=True)
@@ -207,8 +240,13 @@ def explog(lhs, rhs):
     Returns ``(lhs', rhs')`` or ``None`` when the rewrite would leave the reals
     (e.g. log of a negative constant).
     """
+    if lhs.has(sympy.I) or rhs.has(sympy.I):
+        return None
     normaliser = _ExpLog()
-    left, right = normaliser(lhs), normaliser(rhs)
+    try:
+        left, right = normaliser(lhs), normaliser(rhs)
+    except _NonReal:
+        return None
     both = normaliser.finish(sympy.Tuple(left, right))
     if both.has(sympy.I):
         return None

@@ -50,6 +50,14 @@ DANGEROUS_CALLS = frozenset(
 )
 PYTHON_KEYWORDS = frozenset(keyword.kwlist)
 
+# Names SymPy prints for its own non-real or non-finite constants: a real symbol of such
+# a name would print exactly like sqrt(-1), infinity or NaN, so they are refused.
+RESERVED_NAMES = {
+    "I": "the imaginary unit sqrt(-1)", "oo": "infinity", "zoo": "complex infinity",
+    "nan": "not-a-number", "NaN": "not-a-number", "inf": "infinity",
+    "Infinity": "infinity",
+}
+
 
 @dataclass(frozen=True)
 class Token:
@@ -124,8 +132,17 @@ def scan(src: Source, read_token, bad_chars: dict[str, tuple[str, bool]]) -> lis
     return tokens
 
 
-def symbol(name: str) -> sympy.Symbol:
-    """The project's symbol for ``name``: always ``Symbol(name, real=True)``."""
+def symbol(name: str, src: Source | None = None, pos: int | None = None) -> sympy.Symbol:
+    """The project's symbol for ``name``: always ``Symbol(name, real=True)``.
+
+    Names of SymPy's special constants (``RESERVED_NAMES``: I, oo, zoo, nan, ...) are
+    refused with a ParseError: values are real and finite, and such a symbol would print
+    like the constant.
+    """
+    if name in RESERVED_NAMES:
+        message = (f"the name {name!r} is reserved: SymPy prints {RESERVED_NAMES[name]} "
+                   f"that way, and only real, finite values are supported; use another name")
+        raise (src or Source(name)).error(pos, message)
     return sympy.Symbol(name, real=True)
 
 
@@ -202,6 +219,13 @@ def power(src: Source, pos: int, base: sympy.Expr, exponent: sympy.Expr) -> symp
     """
     if base.is_zero and exponent.is_negative:
         raise src.error(pos, "division by zero")
+    if (base.is_number and exponent.is_number and base.is_extended_negative
+            and exponent.is_integer is not True):
+        raise src.error(
+            pos,
+            f"({base}) ** ({exponent}) is not a real number (a root or fractional power of "
+            f"a negative number); only real values are supported",
+        )
     if exponent.is_Rational and base is not sympy.E:  # e**n is exp(n): nothing to compute
         _check_exponent(src, pos, exponent)
         p, q = exponent.p, exponent.q
@@ -242,7 +266,22 @@ def call(src: Source, pos: int, name: str, args: list[sympy.Expr]) -> sympy.Expr
         raise src.error(pos, f"{name} takes {want} argument(s), got {len(args)}")
     if name == "sqrt":
         return power(src, pos, args[0], sympy.Rational(1, 2))
+    if name in ("ln", "log"):
+        _check_log(src, pos, args)
     return func(*args)
+
+
+def _check_log(src: Source, pos: int, args: list[sympy.Expr]) -> None:
+    """Refuse non-real logarithms: log of a number <= 0, a base <= 0 or equal to 1."""
+    arg = args[0]
+    if arg.is_number and arg.is_extended_nonpositive:
+        raise src.error(pos, f"log({arg}) is not a real number (the logarithm needs a "
+                             "positive argument)")
+    if len(args) == 2:
+        base = args[1]
+        if base.is_number and (base.is_extended_nonpositive or base == 1):
+            raise src.error(pos, f"log base {base} is not allowed: a logarithm's base must "
+                                 "be positive and different from 1")
 
 
 def finish(src: Source, expr: sympy.Expr) -> sympy.Expr:
@@ -251,6 +290,8 @@ def finish(src: Source, expr: sympy.Expr) -> sympy.Expr:
     bad = expr.atoms(sympy.core.numbers.ComplexInfinity, sympy.core.numbers.NaN)
     if bad or expr.has(sympy.S.Infinity, sympy.S.NegativeInfinity):
         raise src.error(None, f"expression is undefined (division by zero?): got {expr}")
+    if expr.has(sympy.I):  # last line of defence: every non-real constant is refused above
+        raise src.error(None, f"expression is not real (it contains sqrt(-1)): got {expr}")
     check_exponents(src, None, expr)
     return expr
 

@@ -159,7 +159,7 @@ class LatexParser(DescentParser):
         if primes == 0 and not sub and base in ("e", "pi"):
             value = sympy.E if base == "e" else sympy.pi
         else:
-            value = symbol(symbol_name(base, primes, sub or ""))
+            value = symbol(symbol_name(base, primes, sub or ""), self.src, t.pos)
         return value if sup is None else power(self.src, sup_pos, value, sup)
 
     def prime_superscript(self) -> bool:
@@ -247,7 +247,7 @@ class LatexParser(DescentParser):
             self.take()  # one letter only: e^x, x^n (no subscripts here)
             if t.text in ("e", "pi"):
                 return sympy.E if t.text == "e" else sympy.pi
-            return symbol(_GREEK_NAME.get(t.text, t.text))
+            return symbol(_GREEK_NAME.get(t.text, t.text), self.src, t.pos)
         raise self.err(t, f"missing superscript/argument, found {self.found()}")
 
     def brace_group(self) -> sympy.Expr:

@@ -166,7 +166,7 @@ class SympyParser(DescentParser):
             return _CONSTANTS[t.text]
         if t.text in FUNCTIONS:
             raise self.src.error(t.pos, f"function {t.text!r} needs parentheses: {t.text}(...)")
-        return symbol(t.text)
+        return symbol(t.text, self.src, t.pos)
 
     def call(self, t: Token) -> sympy.Expr:
         if t.text not in FUNCTIONS:  # refuse before reading the arguments

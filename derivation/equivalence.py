@@ -10,16 +10,23 @@ both sides are defined, under the assumed equations:
   positive exp-atoms followed by ``cancel``), and ``simplify`` as a bounded last
   resort (see ``derivation._normalise``);
 * **refuted** only with a concrete point that satisfies the assumptions where
-  both sides are real and finite and differ, found at 40 digits and confirmed at
-  80 digits (relative differences down to 1e-20 count; see
-  ``derivation._sampling``);
-* **unknown** otherwise, always within the time budget: symbolic work that could
-  take long runs in a forked child process that is killed at the deadline
+  both sides are real and finite and differ, found at 40 digits and confirmed
+  exactly (rational arithmetic) or by interval arithmetic at 80-320 digits,
+  which cancellation cannot fool (see ``derivation._sampling``);
+* **unknown** otherwise, always within the time budget: the whole decision runs
+  in a forked child process that is killed at the deadline, and symbolic steps
+  that may be slow (large inputs, high degrees, big numbers) run in their own
+  killable grandchild so that sampling still gets its share of the time
   (``derivation._budget``).
+
+Inputs are real-valued expressions: SymPy expressions with the imaginary unit
+``I`` or another non-real constant (``(-1)**(1/3)``, ``log(-2)``) get
+"unknown" (the parser refuses such constants in text).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import time
@@ -29,11 +36,12 @@ import mpmath
 import sympy
 
 from derivation._assumptions import natural_key, solve_assumptions
-from derivation._budget import BudgetExceeded, Deadline, run_bounded
+from derivation._budget import FORK_AVAILABLE, BudgetExceeded, Deadline, run_bounded
 from derivation._normalise import (
-    METHOD_STRUCTURAL, cheap_proof, expanded_terms, node_count, simplify_proof,
+    METHOD_STRUCTURAL, cheap_proof, expanded_terms, node_count, non_real_constant,
+    simplify_proof,
 )
-from derivation._sampling import CONFIRM_DPS, DPS, Sampler
+from derivation._sampling import DPS, Sampler
 
 __all__ = ["Verdict", "equivalent", "STATUSES"]
 
@@ -43,6 +51,9 @@ STATUSES = ("proved", "refuted", "unknown")
 # well under 0.1 s); anything bigger runs them in a killable subprocess
 _INPROCESS_NODES = 120
 _INPROCESS_TERMS = 150
+_INPROCESS_NUMBER = 16  # ... and every rational p/q with |p|, q <= this: numbers in
+                        # exp(200 x) or x**500 become polynomial degrees (factor, real_roots)
+_GRACE = 0.3            # extra seconds the parent waits for the child's verdict
 _SAMPLES_QUICK = 8      # valid points looked at before heavy symbolic work
 _SAMPLES_FIRST = 30     # valid points in the search before simplify
 _SAMPLES_TOTAL = 200    # valid points overall
@@ -75,8 +86,9 @@ class Verdict:
         Symbol -> exact Rational (or sympy Float for values computed from the
         assumptions) where the sides differ; ``{}`` if both sides are constants;
         None unless refuted.
-    lhs_value, rhs_value : sympy.Float or None
-        Both sides at the counterexample (30 significant digits, computed at 80).
+    lhs_value, rhs_value : sympy.Rational, sympy.Float or None
+        Both sides at the counterexample: exact Rationals when compared exactly,
+        else 30 significant digits (midpoints of the confirming intervals).
     method : str
         The normalisation that proved the identity, or how it was refuted.
     assumptions : tuple of sympy.Eq
@@ -219,6 +231,12 @@ def _evaluate_derivatives(expr):
         lambda e: e.doit())
 
 
+def _small_numbers(*exprs):
+    """Every rational number (coefficient, exponent) in ``exprs`` is small."""
+    return all(abs(q.p) <= _INPROCESS_NUMBER and q.q <= _INPROCESS_NUMBER
+               for e in exprs for q in e.atoms(sympy.Rational))
+
+
 # ---- the checker ------------------------------------------------------------------
 def _symbolic(func, L, R, until, small):
     """(method or None, note) from ``func(L, R)``; bounded unless ``small``.
@@ -248,15 +266,17 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
         e.g. y'_n) which is then substituted into both sides.
     timeout : float
         Hard budget in seconds; the verdict comes back within about
-        ``timeout + 0.1`` s.
+        ``timeout + 0.3`` s whatever the input (the decision runs in a forked
+        child process that is killed at the deadline).
 
     Returns
     -------
     Verdict
         ``status`` "proved" (exact symbolic proof of lhs - rhs == 0), "refuted"
         (with ``counterexample``, a point satisfying the assumptions where both
-        sides are real, finite and differ: ``|l - r| > 1e-20 max(|l|, |r|)``
-        at 40 and 80 digits) or "unknown".
+        sides are real, finite and differ, confirmed exactly or by interval
+        arithmetic) or "unknown" (also for inputs with non-real constants such
+        as ``sympy.I``).
 
     Raises
     ------
@@ -279,9 +299,35 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
     given_lhs = _as_expr(lhs, "lhs")
     given_rhs = _as_expr(rhs, "rhs")
     equations = _as_equations(assume)
+    if not FORK_AVAILABLE:  # pragma: no cover - platform dependent (no hard bound)
+        return _decide(given_lhs, given_rhs, equations, deadline)
+    try:
+        verdict = run_bounded(_decide, (given_lhs, given_rhs, equations, deadline),
+                              deadline.remaining() + _GRACE, reraise=(ValueError, TypeError))
+    except BudgetExceeded:
+        reason = ("Neither proved nor refuted: time budget used up (a symbolic or numeric "
+                  "step could not finish; it was stopped).")
+    except RuntimeError as exc:
+        reason = f"Neither proved nor refuted: the check failed ({exc})."
+    else:
+        return dataclasses.replace(verdict, elapsed=deadline.elapsed())
+    return Verdict("unknown", method="none", assumptions=equations, reason=reason,
+                   elapsed=deadline.elapsed())
+
+
+def _decide(given_lhs, given_rhs, equations, deadline):
+    """The decision itself (runs in a killable child process, see ``equivalent``)."""
 
     def verdict(status, **kwargs):
         return Verdict(status, assumptions=equations, elapsed=deadline.elapsed(), **kwargs)
+
+    for side, expr in (("lhs", given_lhs), ("rhs", given_rhs),
+                       *(("an assumption", sympy.Tuple(eq.lhs, eq.rhs)) for eq in equations)):
+        bad = non_real_constant(expr)
+        if bad is not None:
+            return verdict("unknown", method="none", reason=(
+                f"{side} contains the non-real number {bad}; only real-valued expressions "
+                "can be decided (claims are about real values of real symbols)."))
 
     decimals = ""
     if any(e.has(sympy.Float) for e in (given_lhs, given_rhs, *equations)):
@@ -310,7 +356,7 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
         return verdict("proved", method=METHOD_STRUCTURAL,
                        reason=f"Both sides are the same expression{under}.{decimals}")
     small = (node_count(L, 1000) + node_count(R, 1000) <= _INPROCESS_NODES
-             and expanded_terms(L - R) <= _INPROCESS_TERMS)
+             and expanded_terms(L - R) <= _INPROCESS_TERMS and _small_numbers(L, R))
 
     def until(share):  # a share of the time still left, as an absolute deadline
         return deadline.end - (1 - share) * deadline.remaining()
@@ -341,12 +387,11 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
 
     if found is not None:
         point = {back.get(s, s): v for s, v in found.point.items()}
-        difference = found.lhs_value - found.rhs_value
         return verdict(
             "refuted", counterexample=point, lhs_value=found.lhs_value,
             rhs_value=found.rhs_value,
-            method=f"counterexample (sampled, {DPS} digits, confirmed at {CONFIRM_DPS} digits)",
-            reason=(f"lhs - rhs = {_number_text(difference, 6)} at the counterexample"
+            method=f"counterexample (sampled at {DPS} digits, {found.how})",
+            reason=(f"lhs - rhs = {_number_text(found.difference, 6)} at the counterexample"
                     + (" (which satisfies the assumptions)" if equations else "") + "."))
     if deadline.expired():
         notes.append("time budget used up")

@@ -11,6 +11,7 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
+from derivation._normalise import non_real_constant
 from derivation.errors import ParseError, UnsafeExpressionError
 from derivation.parsing import (
     MAX_CALL_DEPTH,
@@ -248,6 +249,44 @@ def test_malformed_input_is_a_parse_error_naming_the_problem(text, syntax, messa
         parse(text, syntax=syntax)
 
 
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("sqrt(-1)", "not a real number"),
+        ("(-1)**(1/2)", "not a real number"),
+        ("(-8)**(1/3)", "not a real number"),
+        ("sqrt(4 - 5)", "not a real number"),
+        ("(1 - e)**(1/2)", "not a real number"),
+        ("(-2)**pi", "not a real number"),
+        (r"\sqrt[3]{-8}", "not a real number"),
+        (r"\ln(-1)", r"log\(-1\) is not a real number"),
+        ("log(-2)", "positive argument"),
+        ("log(0)", "positive argument"),
+        ("log(x, 0)", "base 0 is not allowed"),
+        ("log(x, 1)", "base 1 is not allowed"),
+        ("log(x, -2)", "base -2 is not allowed"),
+        (r"\log_{0} x", "base 0 is not allowed"),
+        ("I", "'I' is reserved.*imaginary unit"),
+        ("2*I + x", "'I' is reserved"),
+        (r"\mathrm{I} x", "'I' is reserved"),
+        ("oo", "'oo' is reserved.*infinity"),
+        ("zoo - 1", "'zoo' is reserved"),
+        ("nan", "'nan' is reserved"),
+    ],
+)
+def test_non_real_constants_and_reserved_names_are_refused(text, message):
+    with pytest.raises(ParseError, match=message):
+        parse(text)
+
+
+def test_real_roots_logs_and_names_near_the_refused_ones_still_parse():
+    assert parse("sqrt(-x)") == sympy.sqrt(-S("x"))
+    assert parse("(-1)**2") == 1 and parse("(-8)**(-1)") == sympy.Rational(-1, 8)
+    assert parse("log(x, 1/2)") == -sympy.log(S("x")) / sympy.log(2)
+    assert parse("I_1") == S("I_1") and parse("i") == S("i")
+    assert parse("(-2)**x") == sympy.Pow(-2, S("x"))  # real where x is an integer
+
+
 def test_error_message_points_at_the_position_with_a_caret():
     with pytest.raises(ParseError) as info:
         parse("x + y ) * 2")
@@ -440,9 +479,11 @@ def _extend(children):
 
 
 expressions = st.recursive(leaves, _extend, max_leaves=8).filter(
-    # SymPy may rewrite roots/logs of negative reals with I, atan2, arg, re, im
+    # SymPy may rewrite roots/logs of negative reals with I, atan2, arg, re, im, or keep
+    # a non-real constant such as sqrt(log(log(2))) (refused by the parser)
     lambda e: not e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I, sympy.atan2,
                         sympy.arg, sympy.re, sympy.im)
+    and non_real_constant(e) is None
     and not any(p.exp.is_Rational and max(abs(p.exp.p), p.exp.q) > MAX_EXPONENT
                 for p in e.atoms(sympy.Pow))
 )
