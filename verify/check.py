@@ -51,6 +51,8 @@ class Entry:
         return self.name + ("[" + ", ".join(map(str, self.index)) + "]" if self.index else "")
 
     def __str__(self):
+        if not math.isfinite(self.analytic):
+            return f"{self.label}: non-finite analytic value ({self.analytic}), numeric={self.numeric:.10g}"
         return (
             f"{self.label}: analytic={self.analytic:.10g}, numeric={self.numeric:.10g}, "
             f"abs error={self.abs_error:.3g}, rel error={self.rel_error:.3g} (tolerance {self.tolerance:.3g})"
@@ -77,6 +79,13 @@ class GradientCheckResult:
     numeric, analytic : same structure as params
         Numeric and analytic gradients (numeric entries that were not checked are NaN; in
         random mode ``numeric`` is None and ``directional`` holds (analytic, numeric) pairs).
+    n_unresolved : int
+        Checked entries (directions) that were *not verified*: both |analytic| and |numeric|
+        are within the rounding noise of the difference quotient (noise_i ~ eps |f| / h_i),
+        so finite differences cannot tell them from 0 or from each other. Always 0 for
+        ``method="complex"`` (no cancellation).
+    resolution : float
+        The largest such noise_i among the unresolved entries (0.0 when none).
     """
 
     ok: bool
@@ -96,6 +105,8 @@ class GradientCheckResult:
     elapsed: float
     failures: tuple = field(default=(), repr=False)  #: up to 5 worst failing entries
     directional: object = field(default=None, repr=False)
+    n_unresolved: int = 0
+    resolution: float = 0.0
 
     def __bool__(self):
         return bool(self.ok)
@@ -121,6 +132,11 @@ class GradientCheckResult:
                 f"max abs error {self.max_abs_error:.3g}, norm-relative error {self.norm_rel_error:.3g}"
             )
             text = "\n".join(lines)
+        if self.n_unresolved:
+            text += (
+                f"\n{self.n_unresolved} of {self.n_checked} {unit} are below the resolution of finite "
+                f"differences (noise ~ {self.resolution:.2g}): not verified"
+            )
         if len(text) > _MAX_MESSAGE:
             text = text[: _MAX_MESSAGE - 3] + "..."
         return text
@@ -139,6 +155,7 @@ def check_gradient(
     sample=None,
     directions=4,
     seed=0,
+    require_resolved=False,
 ):
     """Compare an analytic gradient with numeric derivatives of a black-box loss.
 
@@ -189,6 +206,13 @@ def check_gradient(
         Number of random directions for ``method="random"``.
     seed : int
         Seed for ``sample`` and ``method="random"``.
+    require_resolved : bool
+        Fail when any checked entry is *unresolved* (both |analytic| and |numeric| within the
+        rounding noise of its difference quotient, so it was not really verified; see
+        ``result.n_unresolved``). Default False: such entries pass but are counted and
+        reported. Independently of this option, a check in which *every* entry is
+        unresolved fails (it verified nothing): rescale the problem or use
+        ``method="complex"``.
 
     Notes
     -----
@@ -223,6 +247,8 @@ def check_gradient(
     """
     start = time.perf_counter()
     tol.check_method(method)
+    if not isinstance(require_resolved, (bool, np.bool_)):
+        raise TypeError(f"require_resolved must be a bool, got {require_resolved!r}")
     rtol = tol.validate_tolerance("rtol", rtol)
     atol = tol.validate_tolerance("atol", atol)
     if eps is not None:
@@ -253,7 +279,9 @@ def check_gradient(
     noise_f = _measured_noise(call, work, seed)
     n_evals += _NOISE_SAMPLES
     if method == "random":
-        return _random_check(layout, work, call, g, x, f0, rtol, atol, eps, directions, seed, start, noise_f)
+        return _random_check(
+            layout, work, call, g, x, f0, rtol, atol, eps, directions, seed, start, noise_f, bool(require_resolved)
+        )
 
     # NaN / inf anywhere in the analytic gradient is a failure, sampled or not: such
     # entries are always added to the checked set
@@ -291,6 +319,10 @@ def check_gradient(
         atol_i = rtol * _array_scale(layout, idx, a, num)
     else:
         atol_i = tol.noise_atol(method, dtype, f0, noise_f, h)
+    # unresolved: analytic and numeric both within the rounding noise of the entry's own
+    # difference quotient (noise_i ~ eps |f| / h_i): the check cannot tell them from 0 or
+    # from each other (complex step has no cancellation: every entry is resolved)
+    noise_i = tol.noise_atol(method, dtype, f0, noise_f, h)
     judged = _judge(a, num, rtol, atol_i)
     # Refinement: an entry outside tolerance may be truncation error of the step (a stationary
     # point, or a strongly curved f such as features ~1e2 in float32). Before it counts as
@@ -299,10 +331,11 @@ def check_gradient(
     # estimates; rounding: noise / step), and the entry fails only if the analytic value is
     # outside the best estimate's bound plus the tolerance.
     redo = np.flatnonzero(~(judged["ratio"] <= 1.0) & judged["finite"])
+    rough = np.zeros(len(num), dtype=bool)  # refinement did not converge: f not smooth there
     if redo.size and table is not None:
         ent = idx[redo]
         rows, h_top = table
-        est, bound, calls = _refine(
+        est, bound, calls, rough[redo] = _refine(
             lambda hk, k: fd.central(call, work, x[ent[k]], hk[k], dtypes[ent[k]], ent[k]),
             [r[redo] for r in rows],
             h_top[redo],
@@ -318,6 +351,11 @@ def check_gradient(
         atol_i[redo] = bound
         n_evals += calls
         judged = _judge(a, num, rtol, atol_i)
+    # (judged on the refined estimate, so truncation error at a stationary point is not "resolution")
+    with np.errstate(all="ignore"):
+        unresolved = np.isfinite(a) & (np.abs(a) <= noise_i) & (np.abs(num) <= noise_i)
+    if method == "complex":
+        unresolved[:] = False
     numeric = np.full(layout.size, np.nan)
     numeric[sel] = num
     err, rel, tol_i, ratio, finite = (judged[k] for k in ("err", "rel", "tol", "ratio", "finite"))
@@ -337,12 +375,21 @@ def check_gradient(
     worst_i = int(order[0])
     failures = tuple(entry(int(i)) for i in order[:5] if failed[i])
     reason = _reason(layout, idx, a, num, failed)
+    n_unresolved = int(unresolved.sum())
+    rough &= failed
+    if rough.any():
+        k = int(np.flatnonzero(rough)[0])
+        reason += (
+            f"; f does not look smooth within h={h[k]:.2g} of {layout.label(int(idx[k]))}: "
+            "finite differences are unreliable there (refinement at smaller steps did not converge)"
+        )
+    reason = _resolution_reason(reason, failed.any(), n_unresolved, len(num), require_resolved, "entries")
     with np.errstate(all="ignore"):
         diff = a[finite] - num[finite]
         denom = max(np.linalg.norm(a[finite]), np.linalg.norm(num[finite]))
         norm_rel = float(np.linalg.norm(diff) / denom) if denom > 0 else float(np.linalg.norm(diff))
     return GradientCheckResult(
-        ok=not failed.any(),
+        ok=not reason,
         method=method,
         reason=reason,
         worst=entry(worst_i),
@@ -358,6 +405,8 @@ def check_gradient(
         n_evals=n_evals,
         elapsed=time.perf_counter() - start,
         failures=failures,
+        n_unresolved=n_unresolved,
+        resolution=float(np.max(noise_i[unresolved])) if n_unresolved else 0.0,
     )
 
 
@@ -496,6 +545,11 @@ def _refine(central_at, rows, h_top, num0, bound0, a, rtol, atol, floor, levels)
         r[k][j] floor / h_k, r[k][0] = 1, r[k][j] = (4^j r[k][j-1] + r[k-1][j-1] / 2) / (4^j - 1).
     calls : int
         Calls of f made.
+    rough : ndarray of bool
+        Entries whose central differences did not converge as the step shrank: the last
+        change |D(h_k) - D(h_{k-1})| is above rounding noise (4 floor / h_k) and at least half
+        the change before it (smooth f: ~1/4, since D(h) = f' + c h^2 + ...; a kink such as
+        |x| near 0 gives ~2). f does not look smooth within h of such an entry.
     """
     n = len(a)
     T, R = [], []  # T[k][j] estimates, R[k][j] rounding amplification (units floor / h_k)
@@ -504,6 +558,10 @@ def _refine(central_at, rows, h_top, num0, bound0, a, rtol, atol, floor, levels)
     active = np.ones(n, dtype=bool)
     calls = 0
     min_order = len(rows) - 1
+    # last two changes of the raw central difference between successive steps, per entry
+    d_prev = np.full(n, np.nan)
+    d_last = np.full(n, np.nan)
+    rough = np.zeros(n, dtype=bool)
 
     def add_row(D):
         k = len(T)
@@ -518,6 +576,11 @@ def _refine(central_at, rows, h_top, num0, bound0, a, rtol, atol, floor, levels)
             return
         hk = h_top / 2.0**k
         with np.errstate(all="ignore"):
+            step = np.abs(D - T[k - 1][0])
+            upd = active.copy()
+            d_prev[upd] = d_last[upd]
+            d_last[upd] = step[upd]
+            rough[upd] = (d_last[upd] > 0.5 * d_prev[upd]) & (d_last[upd] > 4.0 * floor / hk[upd])
             # T[k][j] has a same-order predecessor T[k-1][j]; orders below the method's own
             # (richardson: j >= 1) would trade its estimate for a cruder one
             for j in range(min_order, k):
@@ -548,7 +611,7 @@ def _refine(central_at, rows, h_top, num0, bound0, a, rtol, atol, floor, levels)
         calls += 2 * act.size
         prev = T[-1][0]
         add_row(np.where(active, full, prev))
-    return best, np.where(np.isinf(bound), bound0, bound + atol), calls
+    return best, np.where(np.isinf(bound), bound0, bound + atol), calls, rough
 
 
 def _max_abs(v):
@@ -559,6 +622,25 @@ def _max_or_inf(v, finite):
     if not finite.all():
         return math.inf
     return float(np.max(v)) if v.size else 0.0
+
+
+def _resolution_reason(reason, failed, n_unresolved, n, require_resolved, unit):
+    """Append (or set) the reason for failing on unresolved entries; '' keeps the check passing."""
+    if n == 0 or n_unresolved == 0:
+        return reason
+    if n_unresolved == n:
+        why = (
+            f"no entry could be resolved: all {n} {unit} are below the rounding noise of finite "
+            "differences, so nothing was verified; rescale the problem or use method='complex'"
+        )
+    elif require_resolved:
+        why = (
+            f"{n_unresolved} of {n} {unit} are below the resolution of finite differences "
+            "(require_resolved=True); rescale the problem or use method='complex'"
+        )
+    else:
+        return reason
+    return f"{reason}; {why}" if failed and reason else why
 
 
 def _reason(layout, idx, a, num, failed):
@@ -582,7 +664,7 @@ def _reason(layout, idx, a, num, failed):
     return f"{int(failed.sum())} of {len(a)} entries exceed the tolerance"
 
 
-def _random_check(layout, work, call, g, x, f0, rtol, atol, eps, directions, seed, start, noise_f):
+def _random_check(layout, work, call, g, x, f0, rtol, atol, eps, directions, seed, start, noise_f, require_resolved):
     """method="random": compare g.v with central differences along unit directions v."""
     if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
         raise ValueError(f"directions must be a positive int, got {directions!r}")
@@ -615,6 +697,8 @@ def _random_check(layout, work, call, g, x, f0, rtol, atol, eps, directions, see
             return err, tol_d, finite, ratio, relerr
 
         err, tol_d, finite, ratio, relerr = judge()
+        # unresolved directions: g.v and the difference quotient both within its noise
+        unresolved = np.isfinite(ana) & (np.abs(ana) <= noise) & (np.abs(num) <= noise)
         # refinement as in the full check: failing directions get Richardson from D(t), D(2t)
         redo = np.flatnonzero(~(ratio <= 1.0) & finite)
         if redo.size:
@@ -643,11 +727,13 @@ def _random_check(layout, work, call, g, x, f0, rtol, atol, eps, directions, see
         reason = f"{int(failed.sum())} of {len(num)} random directions exceed the tolerance"
     else:
         reason = ""
+    n_unresolved = int(unresolved.sum())
+    reason = _resolution_reason(reason, bool(reason), n_unresolved, len(num), require_resolved, "directions")
     with np.errstate(all="ignore"):
         denom = max(np.linalg.norm(ana), np.linalg.norm(num))
         norm_rel = float(np.linalg.norm(ana - num) / denom) if denom > 0 else 0.0
     return GradientCheckResult(
-        ok=not failed.any(),
+        ok=not reason,
         method="random",
         reason=reason,
         worst=entry(int(order[0])),
@@ -664,4 +750,6 @@ def _random_check(layout, work, call, g, x, f0, rtol, atol, eps, directions, see
         elapsed=time.perf_counter() - start,
         failures=tuple(entry(int(i)) for i in order[:5] if failed[i]),
         directional=tuple(zip(ana.tolist(), num.tolist())),
+        n_unresolved=n_unresolved,
+        resolution=float(noise) if n_unresolved else 0.0,
     )

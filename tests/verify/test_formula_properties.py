@@ -23,6 +23,13 @@ from verify import check_gradient
 from verify.strategies import softmax_problems
 
 
+def passes_or_nothing_to_verify(r):
+    """A correct gradient passes, unless the drawn problem has a gradient so small (e.g. exactly
+    0 at W = 0 with uniform soft labels) that no entry rises above finite-difference noise: then
+    the check must say "nothing verified" (ok False) and no entry may fail."""
+    return r.ok or (r.n_unresolved == r.n_checked and r.n_failed == 0 and "no entry could be resolved" in r.reason)
+
+
 def loss_of(problem):
     """Black-box loss of the parameters (W, b) of a drawn problem."""
     return lambda params: trainer.loss(*params, problem.X, problem.Y, l2=problem.l2)
@@ -36,7 +43,7 @@ def grad_of(problem):
 @given(softmax_problems())
 def test_trainer_gradient_equals_central_differences_float64(problem):
     r = check_gradient(loss_of(problem), grad_of(problem), problem.params, names=("W", "b"))
-    assert r.ok, str(r)
+    assert passes_or_nothing_to_verify(r), str(r)
 
 
 @settings(max_examples=80)
@@ -45,7 +52,7 @@ def test_trainer_gradient_equals_central_differences_float32(problem):
     dW, db = trainer.gradient(*problem.params, problem.X, problem.Y, l2=problem.l2)
     assert dW.dtype == np.float32 and db.dtype == np.float32
     r = check_gradient(loss_of(problem), grad_of(problem), problem.params, names=("W", "b"))
-    assert r.ok, str(r)
+    assert passes_or_nothing_to_verify(r), str(r)
 
 
 @functools.lru_cache(maxsize=None)
@@ -93,13 +100,13 @@ def one_hot_form(problem):
 @settings(max_examples=25)
 @given(softmax_problems(labels=("index", "onehot", "soft", "unnormalized")))
 def test_general_soft_label_form_is_right_for_every_label_kind(problem):
-    assert check_gradient(loss_of(problem), grad_of(problem), problem.params).ok
+    assert passes_or_nothing_to_verify(check_gradient(loss_of(problem), grad_of(problem), problem.params))
 
 
 @settings(max_examples=25)
 @given(softmax_problems(labels=("onehot", "soft")))
 def test_one_hot_form_is_right_when_rows_sum_to_one(problem):
-    assert check_gradient(loss_of(problem), one_hot_form(problem), problem.params).ok
+    assert passes_or_nothing_to_verify(check_gradient(loss_of(problem), one_hot_form(problem), problem.params))
 
 
 @settings(max_examples=25)

@@ -18,6 +18,13 @@ from verify import check_gradient
 from verify.strategies import softmax_problems
 
 
+def passes_or_nothing_to_verify(r):
+    """A correct gradient passes, unless the drawn problem has a gradient so small (e.g. exactly
+    0 at W = 0 with uniform soft labels) that no entry rises above finite-difference noise: then
+    the check must say "nothing verified" (ok False) and no entry may fail."""
+    return r.ok or (r.n_unresolved == r.n_checked and r.n_failed == 0 and "no entry could be resolved" in r.reason)
+
+
 # f = (s/2) |W|^2 + (1/2) |b|^2 :  df/dW = s W,  df/db = b
 def quadratic(s):
     return lambda p: 0.5 * s * np.sum(p[0] ** 2) + 0.5 * np.sum(p[1] ** 2)
@@ -137,14 +144,14 @@ def resolvable(problem, size):
 @given(softmax_problems(feature_scale=MIXED))
 def test_correct_gradient_passes_at_mixed_scales_float64(problem):
     r = check_gradient(loss_of(problem), grad_of(problem), problem.params, names=("W", "b"))
-    assert r.ok, str(r)
+    assert passes_or_nothing_to_verify(r), str(r)
 
 
 @settings(max_examples=40, deadline=None)
 @given(softmax_problems(feature_scale=MIXED, dtype=np.float32))
 def test_correct_gradient_passes_at_mixed_scales_float32(problem):
     r = check_gradient(loss_of(problem), grad_of(problem), problem.params, names=("W", "b"))
-    assert r.ok, str(r)
+    assert passes_or_nothing_to_verify(r), str(r)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
