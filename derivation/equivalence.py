@@ -122,7 +122,8 @@ class Verdict:
         if self.assumptions:
             under = " under " + ", ".join(_eq_text(eq) for eq in self.assumptions)
         if self.status == "proved":
-            text = f"proved: the two sides are equal{under} (method: {self.method})."
+            text = (f"proved: the two sides are equal wherever both sides are defined{under} "
+                    f"(method: {self.method}).")
         elif self.status == "refuted":
             where = _point_text(self.counterexample) if self.counterexample else "any point"
             text = (f"refuted: the two sides differ{under}; at {where} "
