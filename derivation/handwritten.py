@@ -20,6 +20,7 @@ The corrected steps write y'_1 throughout.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import sympy
@@ -318,6 +319,14 @@ class _CheckerFailure:
         return False
 
 
+_BUDGET_EXHAUSTED = "time budget exhausted"
+
+
+def _budget_exhausted(assume=()) -> _CheckerFailure:
+    """Stand-in "unknown" verdict for a check not run because the total budget is spent."""
+    return _CheckerFailure(_BUDGET_EXHAUSTED, tuple(assume), method="budget")
+
+
 def _guarded(equivalent):
     """Wrap the checker so that a DerivationError becomes an "unknown" verdict."""
     from derivation.errors import DerivationError
@@ -350,7 +359,8 @@ def _repair_candidates(expr_symbols) -> list:
     return out
 
 
-def check_steps(steps, *, timeout: float = 5.0, checker=None, repair: bool = True) -> list:
+def check_steps(steps, *, timeout: float = 5.0, checker=None, repair: bool = True,
+                total_timeout: float = 20.0) -> list:
     """Check each step against its base step with `equivalent`.
 
     For a step with relation "equal" the check is ``equivalent(step.expr, base.expr)``; for
@@ -366,24 +376,41 @@ def check_steps(steps, *, timeout: float = 5.0, checker=None, repair: bool = Tru
     steps : sequence of Step
         E.g. `AS_WRITTEN` or `CORRECTED`; labels must be unique, bases must come earlier.
     timeout : float
-        Budget per `equivalent` call, seconds.
+        Budget per `equivalent` call, seconds; each call gets min(timeout, what is left of
+        `total_timeout`).
     checker : callable, optional
         Replacement for `derivation.equivalence.equivalent` (same signature).
     repair : bool
         Try the known assumptions on refuted steps (default True).
+    total_timeout : float, default 20.0
+        Budget in seconds for all checks together (steps, stated assumptions, repairs).
+        When it runs out, every step not yet checked is reported "unknown" with a verdict
+        whose reason is "time budget exhausted" (and a repair search in progress stops).
 
     Returns
     -------
     list of StepCheck
         One per step, in order.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    for name, value in (("timeout", timeout), ("total_timeout", total_timeout)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    deadline = time.perf_counter() + total_timeout
     steps = tuple(steps)
     for s in steps:
         if not isinstance(s, Step):
             raise TypeError(f"check_steps expects Step objects, got {type(s).__name__}: {s!r}")
-    equivalent = _guarded(checker or _default_checker())
+    guarded = _guarded(checker or _default_checker())
+
+    def left() -> float:
+        return deadline - time.perf_counter()
+
+    def equivalent(lhs, rhs, *, assume=()):
+        # one call, bounded by min(timeout, remaining total budget)
+        if left() <= 0:
+            return _budget_exhausted(assume)
+        return guarded(lhs, rhs, assume=assume, timeout=min(timeout, left()))
+
     seen: dict = {}
     results = []
     previous = None
@@ -398,24 +425,29 @@ def check_steps(steps, *, timeout: float = 5.0, checker=None, repair: bool = Tru
             continue
         if base_label is None or base_label not in seen or base_label == step.label:
             raise ValueError(f"step {step.label!r}: base {base_label!r} is not an earlier step")
+        if left() <= 0:  # total budget spent: this step is not checked
+            results.append(StepCheck(step, "unknown", _budget_exhausted(), base=base_label))
+            continue
         base_expr = seen[base_label].expr
         target = sympy.diff(base_expr, step.wrt) if step.relation == "derivative" else base_expr
-        verdict = equivalent(step.expr, target, timeout=timeout)
+        verdict = equivalent(step.expr, target)
         status, under, stated, identity, repairs = verdict.status, (), None, None, ()
         if step.assumption is not None:
             # is the stated assumption itself an identity (e.g. "V = 1")?
-            identity = equivalent(step.assumption.lhs, step.assumption.rhs, timeout=timeout)
+            identity = equivalent(step.assumption.lhs, step.assumption.rhs)
             if status != "proved":
-                stated = equivalent(step.expr, target, assume=(step.assumption,), timeout=timeout)
+                stated = equivalent(step.expr, target, assume=(step.assumption,))
                 if stated.status == "proved":
                     status, under = "proved", (step.assumption,)
         if status != "proved" and repair:
             symbols = step.expr.free_symbols | target.free_symbols
             attempts = []
             for name, alternatives in _repair_candidates(symbols):
+                if left() <= 0:
+                    break
                 verdicts = []
                 for alt in alternatives:
-                    vd = equivalent(step.expr, target, assume=alt, timeout=timeout)
+                    vd = equivalent(step.expr, target, assume=alt)
                     verdicts.append(vd)
                     if vd.status != "proved":
                         break

@@ -134,7 +134,8 @@ class CandidateCheck:
     assumptions : tuple of sympy.Eq
         Assumptions used (sum_k y'_k = 1 when `assume_normalized`).
     entries : tuple of EntryCheck
-        Entries checked, in row-major order (stops at the first refuted one).
+        Entries checked, in row-major order (stops at the first refuted one and, by default,
+        at the first undecided one; see `check_candidate`).
     error : str or None
         Why the text could not be read (status "error").
     elapsed : float
@@ -295,6 +296,8 @@ class CandidateCheck:
         return (f"<div class='gradient-check'>{head} — {html.escape(self._sentence())}"
                 f"<pre style='margin:4px 0'>{details}</pre></div>")
 
+
+_BUDGET_EXHAUSTED = "time budget exhausted"
 
 _COLOURS = {"proved": "#1a7f37", "refuted": "#cf222e", "unknown": "#9a6700", "error": "#cf222e"}
 
@@ -586,7 +589,8 @@ def _check_wrt(wrt) -> str:
 
 def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax: str = "auto",
                     assume_normalized: bool = False, timeout: float = 5.0,
-                    stop_at_first: bool = True) -> CandidateCheck:
+                    stop_at_first: bool = True, total_timeout: float = 15.0,
+                    stop_at_unknown: bool = True) -> CandidateCheck:
     """Check a candidate formula for dJ/dw_ij (or dJ/db_i) on every entry of an n x m model.
 
     For each entry (i, j) the index letters and the definitions V_i = sum_j w_ij x_j + b_i,
@@ -608,9 +612,18 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     assume_normalized : bool
         Assume sum_k y'_k = 1 (one-hot labels), as the seed does.
     timeout : float
-        Seconds per entry for `derivation.equivalent`.
+        Seconds per entry for `derivation.equivalent`; each call gets
+        min(timeout, what is left of `total_timeout`).
     stop_at_first : bool
         Stop at the first refuted entry (default) instead of checking all.
+    total_timeout : float, default 15.0
+        Budget in seconds for all entries together. When it runs out, the entry being
+        reached is reported "unknown" with reason "time budget exhausted" (and, with
+        ``stop_at_unknown=False``, every later entry too); the overall status is then
+        "unknown" unless an entry was refuted.
+    stop_at_unknown : bool, default True
+        Stop at the first entry that is not decided ("unknown"), naming it as the failure,
+        instead of going on to the remaining entries (which could still refute).
 
     Returns
     -------
@@ -626,11 +639,15 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     TypeError, ValueError
         For bad n, m, wrt or a non-str text (programming errors, not student input).
     """
-    from derivation.equivalence import equivalent
+    from derivation.equivalence import Verdict, equivalent
 
     start = time.perf_counter()
     n, m = validate_size(n, m)
     wrt = _check_wrt(wrt)
+    for name, value in (("timeout", timeout), ("total_timeout", total_timeout)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    deadline = start + total_timeout
     if not isinstance(text, str):
         raise TypeError(f"the candidate must be a str, got {type(text).__name__}")
     model = SoftmaxModel(n, m)
@@ -667,11 +684,18 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     entries = []
     for (i, j), cand in zip(cells, concrete):
         truth = sympy.diff(model.J, _parameter(model, i, j))  # the true derivative of J
-        verdict = equivalent(cand, truth, assume=assumptions, timeout=timeout)
+        left = deadline - time.perf_counter()
+        if left <= 0:  # the total budget is spent: this entry is not decided
+            verdict = Verdict(status="unknown", method="budget", assumptions=assumptions,
+                              reason=_BUDGET_EXHAUSTED)
+        else:
+            verdict = equivalent(cand, truth, assume=assumptions, timeout=min(timeout, left))
         entries.append(EntryCheck(i=i, j=j, candidate=cand, truth=truth, verdict=verdict,
                                   shown=expr.xreplace(sub.mapping(expr, i, j, display=True)),
                                   shown_truth=sub.truth_display(i, j)))
         if verdict.status == "refuted" and stop_at_first:
+            break
+        if verdict.status == "unknown" and stop_at_unknown:
             break
     statuses = {e.verdict.status for e in entries}
     status = "refuted" if "refuted" in statuses else "unknown" if "unknown" in statuses else "proved"
@@ -689,7 +713,8 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
 _EXAMPLE = "-x_j*(y'_i - exp(V_i)/S)"
 
 
-def gradient_checker_widget(value: str = _EXAMPLE, *, n: int = 3, m: int = 2, timeout: float = 5.0):
+def gradient_checker_widget(value: str = _EXAMPLE, *, n: int = 3, m: int = 2, timeout: float = 5.0,
+                            total_timeout: float = 15.0):
     """An ipywidgets form: type a candidate for dJ/dw_ij, press "Check", read the verdict.
 
     Parameters
@@ -700,6 +725,9 @@ def gradient_checker_widget(value: str = _EXAMPLE, *, n: int = 3, m: int = 2, ti
         Initial model size.
     timeout : float
         Seconds per entry for `derivation.equivalent`.
+    total_timeout : float, default 15.0
+        Budget in seconds for one press of "Check" (all entries together; see
+        `check_candidate`): the verdict appears within about this time.
 
     Returns
     -------
@@ -740,7 +768,7 @@ def gradient_checker_widget(value: str = _EXAMPLE, *, n: int = 3, m: int = 2, ti
         result.value = "<i>checking…</i>"
         outcome = check_candidate(text.value, n=n_box.value, m=m_box.value, wrt=wrt.value,
                                   syntax=syntax.value, assume_normalized=normalized.value,
-                                  timeout=timeout)
+                                  timeout=timeout, total_timeout=total_timeout)
         result.value = outcome._repr_html_()
         box.last = outcome
         return outcome

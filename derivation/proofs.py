@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derivation._budget import BudgetExceeded, run_bounded
 from derivation.model import SoftmaxModel
 
 __all__ = ["prove_gradients", "GradientProof", "EntryOutcome", "logit_lemma", "LemmaOutcome",
@@ -176,25 +177,43 @@ def _lemma_forms(model: SoftmaxModel):
     return J_v, F_v, v
 
 
+_LEMMA_STATEMENT = "J = -sum_i y'_i V_i + (sum_i y'_i) ln S,  S = sum_k e^{V_k}"
+
+
 def logit_lemma(model: SoftmaxModel) -> LemmaOutcome:
     """Prove J(v) = -sum_i y'_i v_i + (sum_i y'_i) ln sum_k e^{v_k} exactly.
 
     ln(e^{v_i}/S) = v_i - ln S holds because e^{v_i} > 0 and S > 0 (v real), which is what
     `expand_log` (without force) checks; then the difference is expanded to 0. Also checks
-    that the model's J is J(v) with v_k := V_k (structural identity).
+    that the model's J is J(v) with v_k := V_k (structural identity): each subtree V_k of
+    the model's J is replaced by v_k and the result must be J(v) itself (then substituting
+    v_k := V_k back gives the model's J). Replacing this way round is cheap; substituting the
+    long linear forms V_k into J(v) re-evaluates every e^{V_k} and took seconds at 40 x 40,
+    so it is only the fallback (needed when SymPy rewrote the model's J, as at n = 1).
     """
     J_v, F_v, v = _lemma_forms(model)
     difference = sympy.expand(sympy.expand_log(J_v - F_v), power_exp=False, log=False)
     lemma_ok = difference == 0
-    substituted = J_v.xreplace(dict(zip(v, model.V)))
-    same_model = residual_is_zero(substituted - model.J)
-    statement = "J = -sum_i y'_i V_i + (sum_i y'_i) ln S,  S = sum_k e^{V_k}"
+    abstracted = model.J.xreplace(dict(zip(model.V, v)))
+    same_model = abstracted == J_v or residual_is_zero(abstracted - J_v)
+    if not same_model:
+        # e.g. n = 1, where SymPy rewrote 1/e^{V_1} as e^{-V_1}: substitute v := V instead
+        same_model = residual_is_zero(J_v.xreplace(dict(zip(v, model.V))) - model.J)
     method = "expand_log (e^{V_i} > 0, S > 0) + expand; model J is J(v) at v = V"
     if not lemma_ok:
         method = f"expand_log left {difference}"
     elif not same_model:
         method = "model J is not J(v) at v = V"
-    return LemmaOutcome(holds=bool(lemma_ok and same_model), statement=statement, method=method)
+    return LemmaOutcome(holds=bool(lemma_ok and same_model), statement=_LEMMA_STATEMENT,
+                        method=method)
+
+
+def _bounded_lemma(model: SoftmaxModel, seconds: float) -> LemmaOutcome | None:
+    """`logit_lemma` under a hard wall-clock limit of `seconds`; None when it runs out."""
+    try:
+        return run_bounded(logit_lemma, (model,), seconds)
+    except BudgetExceeded:
+        return None
 
 
 # -- step 4: exact comparison ----------------------------------------------------------
@@ -351,11 +370,41 @@ def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
         raise ValueError(f"expected_b must have shape ({n}, 1), got {expected_b.shape}")
     expected_b = expected_b.reshape(n, 1)
 
-    lemma = logit_lemma(model)
+    deadline = start + timeout
+
+    def left() -> float:
+        return deadline - time.perf_counter()
+
+    def out_of_time(lemma: LemmaOutcome) -> GradientProof:
+        # budget exhausted before the entries could be checked: all of them unknown
+        entries = tuple(EntryOutcome(parameter, kind, index, sympy.nan, expected, "unknown",
+                                     "skipped", None, "time budget exhausted")
+                        for parameter, kind, index, expected, _ in targets)
+        return GradientProof(n=n, m=m, holds=False, lemma=lemma, entries=entries,
+                             elapsed=time.perf_counter() - start, timed_out=True)
+
+    targets = [(model.W[i, j], "w", (i + 1, j + 1), expected_W[i, j],
+                -model.x[j] * (model.y[i] - model.p[i])) for i in range(n) for j in range(m)]
+    targets += [(model.b[i], "b", (i + 1,), expected_b[i, 0], -(model.y[i] - model.p[i]))
+                for i in range(n)]
+    unproved_lemma = LemmaOutcome(False, _LEMMA_STATEMENT,
+                                  "not proved: time budget exhausted")
+    # step 1, bounded by the remaining budget (the lemma is one uninterruptible SymPy call)
+    lemma = _bounded_lemma(model, left()) if left() > 0 else None
+    if lemma is None:
+        return out_of_time(unproved_lemma)
     _, F_v, v = _lemma_forms(model)
-    # step 2: g_k = dF/dv_k, evaluated at v = V
-    at_V = dict(zip(v, model.V))
-    g = [sympy.diff(F_v, vk).xreplace(at_V) for vk in v]
+    # step 2: g_k = dF/dv_k = -y'_k + Y e^{v_k} / S_v, evaluated at v = V by replacing
+    # e^{v_k} -> e^{V_k} and S_v -> S with the model's unevaluated subexpressions
+    # (re-evaluating e^{V_k} for long V_k is what makes a plain v -> V substitution slow)
+    at_V = {sympy.exp(vk): e for vk, e in zip(v, model.E)}
+    at_V[sympy.Add(*at_V)] = model.S
+    at_V.update(zip(v, model.V))
+    g = []
+    for vk in v:
+        if left() <= 0:
+            return out_of_time(lemma)
+        g.append(sympy.diff(F_v, vk).xreplace(at_V))
     free_in_V = [vk.free_symbols for vk in model.V]
     gen = _generalisation(model)
     onehot = _one_hot_substitution(model)
@@ -365,13 +414,9 @@ def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
         return sympy.Add(*[g[k] * _diff_sum(model.V[k], parameter)
                            for k in range(n) if parameter in free_in_V[k]])
 
-    targets = [(model.W[i, j], "w", (i + 1, j + 1), expected_W[i, j],
-                -model.x[j] * (model.y[i] - model.p[i])) for i in range(n) for j in range(m)]
-    targets += [(model.b[i], "b", (i + 1,), expected_b[i, 0], -(model.y[i] - model.p[i]))
-                for i in range(n)]
     entries, timed_out = [], False
     for number, (parameter, kind, index, expected, seed_formula) in enumerate(targets):
-        if timed_out or time.perf_counter() - start > timeout:
+        if timed_out or left() <= 0:
             timed_out = True
             entries.append(EntryOutcome(parameter, kind, index, sympy.nan, expected, "unknown",
                                         "skipped", None, "time budget exhausted"))

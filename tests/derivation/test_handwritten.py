@@ -141,3 +141,31 @@ def test_checker_errors_become_unknown():
     result = check_steps([s for s in CORRECTED if s.label in ("J1", "J2")], checker=checker)
     assert [c.status for c in result] == ["given", "unknown"]
     assert "cannot decide" in result[1].verdict.reason
+
+
+@pytest.mark.timeout(20)
+def test_total_budget_exhausted_marks_remaining_steps_unknown():
+    result = check_steps(AS_WRITTEN, total_timeout=1e-9)
+    checked = [c for c in result if c.step.relation != "given"]
+    assert checked and all(c.status == "unknown" for c in checked)
+    assert all(c.verdict.reason == "time budget exhausted" for c in checked)
+    assert [c.step.label for c in result] == [s.label for s in AS_WRITTEN]
+
+
+@pytest.mark.timeout(20)
+def test_each_call_gets_at_most_the_remaining_total_budget():
+    from derivation.equivalence import equivalent
+
+    given = []
+
+    def checker(lhs, rhs, *, assume=(), timeout=5.0):
+        given.append(timeout)
+        return equivalent(lhs, rhs, assume=assume, timeout=timeout)
+
+    check_steps(CORRECTED[:4], timeout=30, total_timeout=10, checker=checker)
+    assert given and all(0 < t <= 10 for t in given)
+
+
+def test_total_timeout_must_be_positive():
+    with pytest.raises(ValueError, match="total_timeout"):
+        check_steps(CORRECTED, total_timeout=0)

@@ -83,3 +83,19 @@ def test_bad_arguments(kwargs, error):
 def test_bad_expected_shape():
     with pytest.raises(ValueError, match=r"\(2, 2\)"):
         prove_gradients(2, 2, expected_W=sympy.zeros(2, 3))
+
+
+@pytest.mark.timeout(20)
+def test_timeout_bounds_the_whole_proof_including_the_lemma():
+    # the budget is spent (model build + bounded lemma) long before 30*30 + 30 entries
+    proof = prove_gradients(30, 30, timeout=0.3)
+    assert proof.timed_out and not proof.holds and not proof
+    assert len(proof.entries) == 30 * 30 + 30
+    assert proof.count("unknown") > 0
+    assert all(e.reason == "time budget exhausted" for e in proof.entries if e.status == "unknown")
+    assert "time budget exhausted" in str(proof)
+
+
+def test_timeout_must_be_positive():
+    with pytest.raises(ValueError, match="timeout"):
+        prove_gradients(2, 2, timeout=0)

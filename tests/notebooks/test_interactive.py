@@ -249,3 +249,38 @@ def test_no_label_sum_hint_when_the_labels_sum_to_one():
     assert one.label_sum_hint is None and "labels sum to" not in str(one)
     half = refuted_at({x1: sympy.Integer(1), _y(1): sympy.Rational(1, 2), _y(2): sympy.Integer(1)})
     assert "labels sum to 3/2 here" in half.label_sum_hint and "labels sum to" in str(half)
+
+
+@pytest.mark.timeout(20)
+def test_total_budget_exhausted_stops_at_first_unknown_entry():
+    result = check_candidate("-x_j*(y'_i - exp(V_i)/S)", n=3, m=2, total_timeout=1e-9)
+    assert result.status == "unknown" and not result
+    assert len(result.entries) == 1
+    assert result.failure.label == "dJ/dw_11"
+    assert result.failure.verdict.reason == "time budget exhausted"
+    assert "dJ/dw_11" in result.summary() and "time budget exhausted" in str(result)
+
+
+@pytest.mark.timeout(20)
+def test_total_budget_exhausted_reports_every_remaining_entry_when_asked():
+    result = check_candidate("-x_j*(y'_i - exp(V_i)/S)", n=3, m=2, total_timeout=1e-9,
+                             stop_at_unknown=False)
+    assert result.status == "unknown"
+    assert len(result.entries) == 6
+    assert all(e.verdict.reason == "time budget exhausted" for e in result.entries)
+
+
+@pytest.mark.timeout(30)
+def test_total_budget_bounds_an_undecidable_looking_candidate():
+    # sin^2 + cos^2 defeats the cheap normalisations: without a total budget, 6 entries
+    # x `timeout` each; with it, the check stops at the first undecided entry
+    result = check_candidate("-x_j*(y'_i - exp(V_i)/S)*(sin(V_i+S)**2+cos(V_i+S)**2)**3",
+                             timeout=2, total_timeout=3, assume_normalized=True)
+    assert result.status in ("unknown", "proved")
+    if result.status == "unknown":
+        assert len(result.entries) < result.total_entries
+
+
+def test_total_timeout_must_be_positive():
+    with pytest.raises(ValueError, match="total_timeout"):
+        check_candidate("x_j", total_timeout=0)
