@@ -16,9 +16,9 @@ import time
 
 import sympy
 
-from derivation.general import prove_general
+from derivation.proofs.general import prove_general
 from derivation.model import SoftmaxModel
-from derivation.proofs import prove_gradients
+from derivation.proofs.concrete import prove_gradients
 
 
 def naive(n: int, m: int) -> tuple:

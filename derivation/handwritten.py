@@ -341,7 +341,7 @@ def _guarded(equivalent):
 
 
 def _default_checker():
-    from derivation.equivalence import equivalent
+    from derivation.equivalence.checker import equivalent
     return equivalent
 
 

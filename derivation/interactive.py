@@ -505,7 +505,7 @@ def _preprocess(text: str) -> tuple[str, list[str]]:
 
 
 def _parse_candidate(text: str, syntax: str) -> tuple[sympy.Expr, list[str]]:
-    from derivation.parsing import parse
+    from derivation.parsing.api import parse
 
     if not isinstance(text, str):
         raise TypeError(f"the candidate must be a str, got {type(text).__name__}")
@@ -568,7 +568,7 @@ def _parameter(model: SoftmaxModel, i: int, j: int | None) -> sympy.Symbol:
 def _mismatch_entry(model, sub, expr, i, j, reason, assumptions) -> EntryCheck:
     """The entry (i, j) at which the candidate needs a name the model does not have,
     refuted with ``reason`` (the index mismatch) instead of a counterexample."""
-    from derivation.equivalence import Verdict
+    from derivation.equivalence.checker import Verdict
 
     verdict = Verdict(status="refuted", method=_INDEX_MISMATCH, assumptions=assumptions,
                       reason=reason)
@@ -639,7 +639,7 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     TypeError, ValueError
         For bad n, m, wrt or a non-str text (programming errors, not student input).
     """
-    from derivation.equivalence import Verdict, equivalent
+    from derivation.equivalence.checker import Verdict, equivalent
 
     start = time.perf_counter()
     n, m = validate_size(n, m)

@@ -58,7 +58,7 @@ def test_latex_and_ascii(capsys):
 
 
 def test_failing_proof_gives_exit_1(monkeypatch, capsys):
-    import derivation.proofs as proofs
+    import derivation.proofs.concrete as proofs
     from derivation.model import SoftmaxModel
 
     real = proofs.prove_gradients

@@ -161,7 +161,7 @@ def _heading(out, title: str) -> None:
 
 # -- sections ------------------------------------------------------------------------------
 def _section_general(out, args) -> bool:
-    from derivation.general import prove_general
+    from derivation.proofs.general import prove_general
 
     _heading(out, "1. Proof for all n, m (symbolic sizes, IndexedBase/Sum/KroneckerDelta)")
     proof = prove_general(timeout=args.proof_timeout)
@@ -179,7 +179,7 @@ def _section_general(out, args) -> bool:
 
 
 def _section_entries(out, args) -> bool:
-    from derivation.proofs import prove_gradients
+    from derivation.proofs.concrete import prove_gradients
 
     _heading(out, "2. Entry-by-entry proofs at concrete sizes")
     out("   every dJ/dw_ij and dJ/db_i, general soft-label form, and its one-hot reduction")

@@ -1,4 +1,4 @@
-"""Tests of derivation._budget: no process outlives a bounded call, however it ends."""
+"""Tests of derivation.equivalence.budget: no process outlives a bounded call, however it ends."""
 
 import os
 import signal
@@ -8,8 +8,8 @@ import time
 import pytest
 import sympy
 
-from derivation._budget import FORK_AVAILABLE, BudgetExceeded, run_bounded
-from derivation.equivalence import equivalent
+from derivation.equivalence.budget import FORK_AVAILABLE, BudgetExceeded, run_bounded
+from derivation.equivalence.checker import equivalent
 
 pytestmark = [
     pytest.mark.skipif(not FORK_AVAILABLE, reason="needs os.fork"),

@@ -1,4 +1,4 @@
-"""Tests of derivation.equivalence: proved / refuted (with counterexample) / unknown."""
+"""Tests of derivation.equivalence.checker: proved / refuted (with counterexample) / unknown."""
 
 import time
 
@@ -8,13 +8,13 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivation._assumptions import solve_assumptions
-from derivation._budget import BudgetExceeded, run_bounded
-from derivation._normalise import expanded_terms, explog
+from derivation.equivalence.assumptions import solve_assumptions
+from derivation.equivalence.budget import BudgetExceeded, run_bounded
+from derivation.equivalence.normalise import expanded_terms, explog
 from derivation.errors import ParseError
-from derivation._sampling import Sampler
-from derivation.equivalence import Verdict, equivalent
-from derivation.parsing import parse
+from derivation.equivalence.sampling import Sampler
+from derivation.equivalence.checker import Verdict, equivalent
+from derivation.parsing.api import parse
 
 x, y, z, a = sympy.symbols("x y z a", real=True)
 V1, V2, V3 = sympy.symbols("V_1 V_2 V_3", real=True)

@@ -2,7 +2,7 @@
 
 import sympy
 
-from derivation.general import _evaluate_deltas, _identity, general_model, prove_general
+from derivation.proofs.general import _evaluate_deltas, _identity, general_model, prove_general
 
 
 def test_general_proof_holds_with_steps():

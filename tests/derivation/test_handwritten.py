@@ -154,7 +154,7 @@ def test_total_budget_exhausted_marks_remaining_steps_unknown():
 
 @pytest.mark.timeout(20)
 def test_each_call_gets_at_most_the_remaining_total_budget():
-    from derivation.equivalence import equivalent
+    from derivation.equivalence.checker import equivalent
 
     given = []
 

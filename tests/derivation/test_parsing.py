@@ -1,4 +1,4 @@
-"""Tests of derivation.parsing: the safe, eval-free parser of user formulas."""
+"""Tests of derivation.parsing.api: the safe, eval-free parser of user formulas."""
 
 import builtins
 import contextlib
@@ -11,9 +11,9 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derivation._normalise import non_real_constant
+from derivation.equivalence.normalise import non_real_constant
 from derivation.errors import ParseError, UnsafeExpressionError
-from derivation.parsing import (
+from derivation.parsing.api import (
     MAX_CALL_DEPTH,
     MAX_CALLS,
     MAX_DEPTH,

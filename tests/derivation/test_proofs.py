@@ -4,7 +4,7 @@ import pytest
 import sympy
 
 from derivation.model import SoftmaxModel
-from derivation.proofs import logit_lemma, prove_gradients, residual_is_zero
+from derivation.proofs.concrete import logit_lemma, prove_gradients, residual_is_zero
 
 
 @pytest.mark.parametrize("n, m", [(1, 1), (1, 3), (2, 1), (3, 2), (4, 4)])

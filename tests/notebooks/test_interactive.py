@@ -232,7 +232,7 @@ def test_no_label_sum_hint_under_the_assumption():
 
 
 def test_no_label_sum_hint_when_the_labels_sum_to_one():
-    from derivation.equivalence import Verdict
+    from derivation.equivalence.checker import Verdict
     from derivation.interactive import EntryCheck
 
     x1 = sympy.Symbol("x_1", real=True)

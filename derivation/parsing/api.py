@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sympy
 
-from derivation._parse_common import (
+from derivation.parsing.common import (
     FUNCTIONS,
     MAX_CALL_DEPTH,
     MAX_CALLS,
@@ -31,10 +31,10 @@ from derivation._parse_common import (
     check_size,
     finish,
 )
-from derivation._parse_latex import parse_latex
-from derivation._latex_tokens import tokenize as tokenize_latex
-from derivation._parse_sympy import parse_sympy
-from derivation._parse_sympy import tokenize as tokenize_sympy
+from derivation.parsing.latex import parse_latex
+from derivation.parsing.latex_tokens import tokenize as tokenize_latex
+from derivation.parsing.sympy_syntax import parse_sympy
+from derivation.parsing.sympy_syntax import tokenize as tokenize_sympy
 from derivation.errors import UnsafeExpressionError
 
 __all__ = [

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from derivation._assumptions import natural_key
-from derivation._numeric import (
+from derivation.equivalence.assumptions import natural_key
+from derivation.equivalence.numeric import (
     NoInterval, OutOfTime, Undefined, bounds, evaluate, evaluate_interval, interval_dps, to_interval,
     to_mpf,
 )
@@ -108,7 +108,7 @@ class Sampler:
     lhs, rhs : sympy.Expr
     equations : sequence of sympy.Eq
         All assumptions (checked at every point).
-    solved : derivation._assumptions.Solved
+    solved : derivation.equivalence.assumptions.Solved
         ``solved.sample`` gives the solved symbols as functions of the free ones;
         ``solved.unsolved`` equations are solved numerically.
     seed : int

@@ -1,4 +1,4 @@
-"""Tokenizer for the LaTeX math subset (see :mod:`derivation._parse_latex`).
+"""Tokenizer for the LaTeX math subset (see :mod:`derivation.parsing.latex`).
 
 Token kinds: "num" (1.5, 1e-3), "letter" (one letter: ``xy`` is x times y), "cmd"
 (``\\alpha``, ``\\frac``; also ``exp``/``ln``/``alpha`` typed without a backslash),
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from derivation._parse_common import FUNCTIONS, Source, Token, scan
+from derivation.parsing.common import FUNCTIONS, Source, Token, scan
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda "

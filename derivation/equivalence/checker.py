@@ -8,16 +8,16 @@ both sides are defined, under the assumed equations:
   one symbol each and substituted, then cheap exact normalisations are tried in
   order (structural equality, ``expand``, ``cancel``, exp/log normalisation with
   positive exp-atoms followed by ``cancel``), and ``simplify`` as a bounded last
-  resort (see ``derivation._normalise``);
+  resort (see ``derivation.equivalence.normalise``);
 * **refuted** only with a concrete point that satisfies the assumptions where
   both sides are real and finite and differ, found at 40 digits and confirmed
   exactly (rational arithmetic) or by interval arithmetic at 80-320 digits,
-  which cancellation cannot fool (see ``derivation._sampling``);
+  which cancellation cannot fool (see ``derivation.equivalence.sampling``);
 * **unknown** otherwise, always within the time budget: the whole decision runs
   in a forked child process that is killed at the deadline, and symbolic steps
   that may be slow (large inputs, high degrees, big numbers) run in their own
   killable grandchild so that sampling still gets its share of the time
-  (``derivation._budget``).
+  (``derivation.equivalence.budget``).
 
 Inputs are real-valued expressions: SymPy expressions with the imaginary unit
 ``I`` or another non-real constant (``(-1)**(1/3)``, ``log(-2)``) get
@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy
 
-from derivation._assumptions import natural_key, solve_assumptions
-from derivation._budget import FORK_AVAILABLE, BudgetExceeded, Deadline, run_bounded
-from derivation._normalise import (
+from derivation.equivalence.assumptions import natural_key, solve_assumptions
+from derivation.equivalence.budget import FORK_AVAILABLE, BudgetExceeded, Deadline, run_bounded
+from derivation.equivalence.normalise import (
     METHOD_STRUCTURAL, cheap_proof, expanded_terms, node_count, non_real_constant,
     simplify_proof,
 )
-from derivation._sampling import DPS, Sampler
+from derivation.equivalence.sampling import DPS, Sampler
 
 __all__ = ["Verdict", "equivalent", "STATUSES"]
 
@@ -138,7 +138,7 @@ class Verdict:
 # ---- input handling -----------------------------------------------------------
 def _as_expr(value, name):
     if isinstance(value, str):
-        from derivation.parsing import parse  # lazy: the parser is optional for SymPy inputs
+        from derivation.parsing.api import parse  # lazy: the parser is optional for SymPy inputs
 
         return parse(value)
     if isinstance(value, sympy.Basic):
@@ -171,7 +171,7 @@ def _as_equations(assume):
     equations = []
     for item in items:
         if isinstance(item, str):
-            from derivation.parsing import parse_equation
+            from derivation.parsing.api import parse_equation
 
             item = parse_equation(item)
         if item is sympy.true:

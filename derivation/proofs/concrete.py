@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derivation._budget import BudgetExceeded, run_bounded
+from derivation.equivalence.budget import BudgetExceeded, run_bounded
 from derivation.model import SoftmaxModel
 
 __all__ = ["prove_gradients", "GradientProof", "EntryOutcome", "logit_lemma", "LemmaOutcome",

@@ -16,7 +16,7 @@ so ``a/b c`` is ``(a/b) c``)::
     script   := '{' expr '}' | digits | letter | greek | ('+'|'-') script
 
 ``\\left`` / ``\\right`` / ``\\big...`` size modifiers are dropped. Symbols are named by
-:func:`derivation._parse_common.symbol_name`: ``w_{i,j}`` -> "w_ij", ``y^{\\prime}_i`` ->
+:func:`derivation.parsing.common.symbol_name`: ``w_{i,j}`` -> "w_ij", ``y^{\\prime}_i`` ->
 "y'_i". Unbraced subscripts take a run: ``w_ij`` -> "w_ij", ``w_12`` -> "w_12", but
 ``x_1x_2`` -> x_1*x_2. ``e`` alone is Euler's number, so ``e^{x}`` is exp(x).
 """
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sympy
 
-from derivation._parse_common import (
+from derivation.parsing.common import (
     FUNCTIONS,
     DescentParser,
     Source,
@@ -37,7 +37,7 @@ from derivation._parse_common import (
     symbol,
     symbol_name,
 )
-from derivation._latex_tokens import GREEK
+from derivation.parsing.latex_tokens import GREEK
 
 # SymPy's own spelling (lambda is a Python keyword): \lambda -> Symbol("lamda").
 _GREEK_NAME = {"lambda": "lamda", "Lambda": "Lamda"}
@@ -67,7 +67,7 @@ _OPEN = {"(": ")", "[": "]", "\\{": "\\}"}  # opening delimiter -> its closer
 
 
 class LatexParser(DescentParser):
-    """Recursive-descent parser over the tokens of :func:`derivation._latex_tokens.tokenize`
+    """Recursive-descent parser over the tokens of :func:`derivation.parsing.latex_tokens.tokenize`
     (``expr`` and the sign rule come from :class:`DescentParser`)."""
 
     def __init__(self, src: Source, tokens: list[Token]):

@@ -20,7 +20,7 @@ import re
 
 import sympy
 
-from derivation._parse_common import (
+from derivation.parsing.common import (
     FUNCTIONS,
     PYTHON_KEYWORDS,
     DescentParser,
