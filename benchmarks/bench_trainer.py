@@ -151,7 +151,8 @@ def section_memory(rows):
     print(f"\n== 2. extra peak memory during fit ({N} x {m} float64, X = {X.nbytes / 2**20:.1f} MiB) ==")
     SoftmaxRegression(max_epochs=2, tol=0).fit(X[:1000], y[:1000])  # warm imports
     for name, run in (
-        ("trainer fit (batch, 5 epochs)", lambda: SoftmaxRegression(max_epochs=5, tol=0).fit(X, y)),
+        ("trainer fit (lbfgs, 5 passes)", lambda: SoftmaxRegression(max_epochs=5, tol=0).fit(X, y)),
+        ("trainer fit (batch, 5 epochs)", lambda: SoftmaxRegression(method="batch", max_epochs=5, tol=0).fit(X, y)),
         ("trainer fit (sgd, 1 epoch)", lambda: SoftmaxRegression(method="sgd", max_epochs=1, tol=0).fit(X[: N // 20], y[: N // 20])),
         ("naive vectorised fit (5 epochs)", lambda: naive_fit(X, y, 5)),
     ):
@@ -191,20 +192,22 @@ def section_digits(repeats, skip_sklearn):
 
     X32 = Xtr.astype(np.float32)
     k = first_reaching(lambda e: SoftmaxRegression(max_epochs=e, tol=0), 400)
-    k_nes = first_reaching(lambda e: SoftmaxRegression(accelerate="nesterov", max_epochs=e, tol=0), 400)
+    k_nes = first_reaching(lambda e: SoftmaxRegression(method="batch", accelerate="nesterov", max_epochs=e, tol=0),
+                           400)
     kmb = first_reaching(lambda e: SoftmaxRegression(method="minibatch", max_epochs=e, random_state=0), 50)
-    models = {"bb": SoftmaxRegression(), "nesterov": SoftmaxRegression(accelerate="nesterov"),
-              "bb32": SoftmaxRegression()}
+    models = {"lbfgs": SoftmaxRegression(), "bb": SoftmaxRegression(method="batch"),
+              "nesterov": SoftmaxRegression(method="batch", accelerate="nesterov"), "lbfgs32": SoftmaxRegression()}
     configs = {}
     if not skip_sklearn:
         configs["sklearn LogisticRegression().fit"] = (lambda: LogisticRegression().fit(Xtr, ytr), 1)
     configs[f"trainer default fit(max_epochs={k}): first >= 0.95"] = (
         lambda: SoftmaxRegression(max_epochs=k, tol=0).fit(Xtr, ytr), None)
     configs[f"trainer nesterov fit(max_epochs={k_nes}): first >= 0.95"] = (
-        lambda: SoftmaxRegression(accelerate="nesterov", max_epochs=k_nes, tol=0).fit(Xtr, ytr), None)
-    configs["trainer default fit to tol 1e-4 (Barzilai-Borwein)"] = (lambda: models["bb"].fit(Xtr, ytr), None)
-    configs["trainer nesterov fit to tol 1e-4 (previous default)"] = (lambda: models["nesterov"].fit(Xtr, ytr), None)
-    configs["trainer default fit to tol 1e-4, float32"] = (lambda: models["bb32"].fit(X32, ytr), None)
+        lambda: SoftmaxRegression(method="batch", accelerate="nesterov", max_epochs=k_nes, tol=0).fit(Xtr, ytr), None)
+    configs["trainer default fit to tol 1e-4 (L-BFGS)"] = (lambda: models["lbfgs"].fit(Xtr, ytr), None)
+    configs["trainer batch fit to tol 1e-4 (Barzilai-Borwein)"] = (lambda: models["bb"].fit(Xtr, ytr), None)
+    configs["trainer nesterov fit to tol 1e-4"] = (lambda: models["nesterov"].fit(Xtr, ytr), None)
+    configs["trainer default fit to tol 1e-4, float32"] = (lambda: models["lbfgs32"].fit(X32, ytr), None)
     if kmb is not None:
         configs[f"trainer minibatch fit(max_epochs={kmb}): first >= 0.95"] = (
             lambda: SoftmaxRegression(method="minibatch", max_epochs=kmb, random_state=0).fit(Xtr, ytr), None)
@@ -224,7 +227,7 @@ def section_digits(repeats, skip_sklearn):
         elif sk1:
             line += f"   {t_best / sk1:.2f} x sklearn" + ("  (goal <= 0.50)" if "default fit(max" in c else "")
         print(line)
-    for name, dt in (("bb", np.float64), ("nesterov", np.float64), ("bb32", np.float32)):
+    for name, dt in (("lbfgs", np.float64), ("bb", np.float64), ("nesterov", np.float64), ("lbfgs32", np.float32)):
         mdl = models[name]
         print(f"  {name:8s} to tol 1e-4: {mdl.n_iter_} epochs, test acc {mdl.score(Xte.astype(dt), yte):.4f}")
     if not skip_sklearn:
@@ -278,17 +281,274 @@ def section_sgd(data, repeats):
     print(f"trainer sgd epoch                                {ms(t_ours)}   ({t_text / t_ours:5.1f}x faster)  goal >= 15x")
 
 
+# -- time to the optimum (issue 10) ----------------------------------------------------------
+def synthetic(N, m, n, seed=0):
+    """Correlated Gaussian features (standardized), labels drawn from a softmax model:
+    X = Z A (A random mixing, then per-column standardized), y = argmax(X W*^T + Gumbel)."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(m, m)) / np.sqrt(m) + np.eye(m)
+    X = rng.normal(size=(N, m)) @ A
+    X -= X.mean(axis=0)
+    X /= X.std(axis=0)
+    W = rng.normal(size=(n, m)) * (2.0 / np.sqrt(m))
+    y = np.argmax(X @ W.T + rng.gumbel(size=(N, n)), axis=1)
+    return X, y
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    Xtr, _, ytr, _ = train_test_split(X, y, test_size=0.25, random_state=0)
+    return StandardScaler().fit_transform(Xtr), ytr
+
+
+class _StopAt:
+    """Callback: stop fit once the evaluated loss is <= target."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __call__(self, info):
+        return info.loss <= self.target
+
+
+def _torch_lbfgs_to(X, y, l2, target, max_iter=2000):
+    """torch.optim.LBFGS (strong Wolfe line search, history 10) on the same objective, float64,
+    1 thread; returns (seconds, passes, J) when J <= target or max_iter passes ran."""
+    import torch
+
+    torch.set_num_threads(1)
+    Xt = torch.from_numpy(X)
+    yt = torch.from_numpy(y.astype(np.int64))
+    n = int(y.max()) + 1
+    t0 = time.perf_counter()
+    W = torch.zeros((n, X.shape[1]), dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(n, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([W, b], lr=1, max_iter=max_iter, history_size=10, line_search_fn="strong_wolfe",
+                            tolerance_grad=0, tolerance_change=0)
+    passes = [0]
+    state = {"J": float("inf")}
+
+    class Done(Exception):
+        pass
+
+    def closure():
+        opt.zero_grad()
+        J = torch.nn.functional.cross_entropy(Xt @ W.T + b, yt) + 0.5 * l2 * (W * W).sum()
+        J.backward()
+        passes[0] += 1
+        state["J"] = min(state["J"], float(J))
+        if float(J) <= target:
+            raise Done
+        return J
+
+    try:
+        opt.step(closure)
+    except Done:
+        pass
+    return time.perf_counter() - t0, passes[0], state["J"]
+
+
+def time_to_optimum(name, X, y, repeats, with_torch=True):
+    """Time for each solver to reach the objective gap J - J* that scikit-learn's
+    LogisticRegression() (lbfgs, defaults: C=1, tol=1e-4, max_iter=100) reaches, J* from a
+    tight L-BFGS run; same objective (l2 = 1 / (C N)), BLAS at one thread for all."""
+    import warnings
+
+    from threadpoolctl import threadpool_limits
+
+    from trainer import loss
+
+    from sklearn.linear_model import LogisticRegression
+
+    N, m = X.shape
+    n = int(y.max()) + 1
+    l2 = 1.0 / N
+    print(f"\n-- {name}: {N} x {m}, {n} classes, l2 = 1/N (scikit-learn's C = 1) --")
+    with threadpool_limits(1, "blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = 1e-8 if N * m < 10**7 else 1e-6  # (J - J* at that gradient: far below scikit-learn's gap)
+        ref = SoftmaxRegression(l2=l2, tol=tight, max_epochs=3000).fit(X, y)
+        J_star = ref.loss_
+        sk = LogisticRegression().fit(X, y)
+        J_sk = loss(sk.coef_, sk.intercept_, X, y, l2=l2)
+        gap = J_sk - J_star
+        target = J_star + gap
+        print(f"J* = {J_star:.10f} (L-BFGS to max|grad| < {tight:g}, {ref.n_iter_} passes); scikit-learn's default fit "
+              f"reaches J - J* = {gap:.3g} in {int(np.max(sk.n_iter_))} iterations")
+        configs = {
+            "scikit-learn LogisticRegression() (lbfgs)": lambda: LogisticRegression().fit(X, y),
+            "trainer default (lbfgs)": lambda: SoftmaxRegression(l2=l2, tol=0, callback=_StopAt(target)).fit(X, y),
+            "trainer lbfgs, n_threads=1": lambda: SoftmaxRegression(l2=l2, tol=0, n_threads=1,
+                                                                     callback=_StopAt(target)).fit(X, y),
+            "trainer batch (Barzilai-Borwein)": lambda: SoftmaxRegression(method="batch", l2=l2, tol=0,
+                                                                          max_epochs=5000,
+                                                                          callback=_StopAt(target)).fit(X, y),
+        }
+        results = {}
+        times = {k: [] for k in configs}
+        for _ in range(repeats):                       # interleaved: load hits all alike
+            for k, f in configs.items():
+                time.sleep(SETTLE)
+                t0 = time.perf_counter()
+                results[k] = f()
+                times[k].append(time.perf_counter() - t0)
+    ref_t = min(times["scikit-learn LogisticRegression() (lbfgs)"])
+    print(f"{'solver':44s} {'best':>10s} {'median':>10s}  passes   J - J*      x scikit-learn")
+    for k, ts in times.items():
+        r = results[k]
+        if k.startswith("scikit"):
+            passes, J = int(np.max(r.n_iter_)), J_sk
+        else:
+            passes, J = r.n_iter_, r.loss_
+        goal = "  (goal <= 0.50)" if k == "trainer default (lbfgs)" else ""
+        print(f"{k:44s} {ms(min(ts))} {ms(float(np.median(ts)))}  {passes:6d}   {J - J_star:9.3g}   "
+              f"{min(ts) / ref_t:5.2f}{goal}")
+    if with_torch:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            print("torch LBFGS: torch not installed, skipped")
+        else:
+            runs = [_torch_lbfgs_to(X, y, l2, target) for _ in range(max(1, repeats // 2))]
+            t, passes, J = min(runs)
+            print(f"{'torch.optim.LBFGS (strong Wolfe), 1 thread':44s} {ms(t)} {ms(float(np.median([r[0] for r in runs])))}"
+                  f"  {passes:6d}   {J - J_star:9.3g}   {t / ref_t:5.2f}")
+
+
+def section_optimum(repeats, big):
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("\n== 5. time to the optimum: scikit-learn not installed, skipped ==")
+        return
+    print("\n== 5. time to scikit-learn's objective gap (BLAS 1 thread; trainer: its own row threads, "
+          "BLAS capped at 1) ==")
+    Xd, yd = _digits()
+    time_to_optimum("digits", Xd, yd, 5 * repeats)
+    X, y = synthetic(30_000, 300, 10)
+    time_to_optimum("synthetic", X, y, max(1, repeats // 2))
+    if big:
+        X, y = synthetic(100_000, 784, 10, seed=1)
+        time_to_optimum("synthetic, MNIST-sized", X, y, 1)
+
+
+def tfidf_like(N, m, n, per_row, seed=0):
+    """CSR with ~per_row entries per row (Zipf-distributed columns, TF-IDF-like weights, rows
+    L2-normalised), labels from a sparse softmax model."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    cols = np.minimum(rng.zipf(1.3, size=N * per_row) - 1, m - 1)
+    rows = np.repeat(np.arange(N), per_row)
+    X = sp.csr_matrix((rng.random(N * per_row) + 0.1, (rows, cols)), shape=(N, m))
+    X.sum_duplicates()
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    X = sp.csr_matrix(sp.diags(1.0 / norms) @ X)
+    W = rng.normal(size=(n, m)) * 3
+    y = np.argmax(np.asarray(X @ W.T) + rng.gumbel(size=(N, n)), axis=1)
+    return X, y
+
+
+def section_sparse(repeats):
+    try:
+        import scipy.sparse  # noqa: F401
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("\n== 6. sparse: scipy / scikit-learn not installed, skipped ==")
+        return
+    X, y = tfidf_like(50_000, 20_000, 20, 60)
+    print(f"\n== 6. sparse CSR (TF-IDF-like, nnz = {X.nnz}, {100 * X.nnz / (X.shape[0] * X.shape[1]):.2f}% dense; "
+          f"dense it would be {X.shape[0] * X.shape[1] * 8 / 2**30:.1f} GiB) ==")
+    time_to_optimum("sparse CSR", X, y, max(1, repeats // 2), with_torch=False)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    SoftmaxRegression(l2=1.0 / X.shape[0], max_epochs=5, tol=0).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    nnz_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    print(f"extra peak memory of a 5-pass fit: {peak / 2**20:.1f} MiB = {peak / nnz_bytes:.2f} x the CSR arrays "
+          f"({nnz_bytes / 2**20:.1f} MiB); never N x m")
+
+
+def _dask_fit_in_client(address, N, m, n, chunk, queue):
+    """Runs in a fresh client process: X made on the workers, fit, report peak RSS growth."""
+    import resource
+
+    import dask.array as da
+    from distributed import Client
+
+    with Client(address) as client:  # noqa: F841
+        rs = da.random.RandomState(0)
+        X = rs.normal(size=(N, m), chunks=(chunk, m))
+        W = rs.normal(size=(m, n), chunks=(m, n))
+        y = da.argmax(X @ W + rs.gumbel(size=(N, n), chunks=(chunk, n)), axis=1)
+        X, y = X.persist(), y.persist()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        t0 = time.perf_counter()
+        model = SoftmaxRegression(l2=1.0 / N, tol=1e-5).fit(X, y)
+        t = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        Xn, yn = X.compute(), y.compute()
+    queue.put((t, model.n_iter_, max(0, after - before), Xn, yn, model.coef_))
+
+
+def section_dask(rows):
+    try:
+        import multiprocessing as mp
+
+        from distributed import LocalCluster
+    except ImportError:
+        print("\n== 7. Dask: dask / distributed not installed, skipped ==")
+        return
+    N, m, n, chunk = rows, 100, 10, rows // 8
+    print(f"\n== 7. Dask on a LocalCluster (2 worker processes x 1 thread): {N} x {m}, {n} classes, "
+          f"X = {N * m * 8 / 2**20:.0f} MiB made on the workers, {N // chunk} row chunks ==")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=50) as cluster:
+        ctx = mp.get_context("spawn")
+        q = ctx.Queue()
+        proc = ctx.Process(target=_dask_fit_in_client, args=(cluster.scheduler_address, N, m, n, chunk, q))
+        proc.start()
+        t_dask, passes, grew, X, y, coef = q.get()
+        proc.join()
+    t0 = time.perf_counter()
+    ref = SoftmaxRegression(l2=1.0 / N, tol=1e-5).fit(X, y)
+    t_np = time.perf_counter() - t0
+    print(f"Dask fit (lbfgs, tol 1e-5): {t_dask:.2f} s, {passes} passes; NumPy fit of the same data: {t_np:.2f} s, "
+          f"{ref.n_iter_} passes  -> Dask / NumPy = {t_dask / t_np:.1f}x")
+    print(f"max |W_dask - W_numpy| = {np.abs(coef - ref.coef_).max():.2e}")
+    print(f"client process peak memory growth during fit: {grew / 2**20:.1f} MiB = "
+          f"{100 * grew / X.nbytes:.1f}% of X ({X.nbytes / 2**20:.0f} MiB)")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=200_000)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--skip-sklearn", action="store_true")
+    p.add_argument("--only", default="1,2,3,4,5,6,7", help="sections to run, e.g. 5,6,7")
+    p.add_argument("--no-big", action="store_true", help="skip the 100,000 x 784 problem in section 5")
+    p.add_argument("--dask-rows", type=int, default=400_000)
     args = p.parse_args(argv)
+    only = {int(k) for k in args.only.split(",")}
     print(f"numpy {np.__version__}; timings are best of {args.repeats}; shared machines are noisy")
-    section_epoch(args.rows, args.repeats)
-    section_memory(args.rows)
-    data = section_digits(args.repeats, args.skip_sklearn)
-    section_sgd(data, args.repeats)
+    if 1 in only:
+        section_epoch(args.rows, args.repeats)
+    if 2 in only:
+        section_memory(args.rows)
+    data = section_digits(args.repeats, args.skip_sklearn) if 3 in only or 4 in only else None
+    if 4 in only:
+        section_sgd(data, args.repeats)
+    if 5 in only:
+        section_optimum(args.repeats, not args.no_big)
+    if 6 in only:
+        section_sparse(args.repeats)
+    if 7 in only:
+        section_dask(args.dask_rows)
     return 0
 
 

@@ -29,8 +29,11 @@ _EXPORTS = {
     "RepairAttempt": "derivation.handwritten",
     "EntryOutcome": "derivation.proofs.concrete",
     "GeneralStep": "derivation.proofs.general",
-    "check_candidate": "derivation.interactive",
-    "gradient_checker_widget": "derivation.interactive",
+    "check_document": "derivation.documents",
+    "DocumentCheck": "derivation.documents",
+    "DocumentStep": "derivation.documents",
+    "check_candidate": "derivation.candidate",
+    "gradient_checker_widget": "derivation.ui.widget",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -11,9 +11,12 @@ Proved gradient (soft-label form):
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import sympy
 
-__all__ = ["SoftmaxModel", "MAX_CLASSES", "MAX_FEATURES", "weight_name", "validate_size"]
+__all__ = ["SoftmaxModel", "MAX_CLASSES", "MAX_FEATURES", "weight_name", "validate_size",
+           "cross_entropy"]
 
 #: Upper bounds on n and m: the symbolic model has n*m + n + m + n symbols and the
 #: proofs are meant to stay interactive.
@@ -30,6 +33,19 @@ def weight_name(i: int, j: int, n: int, m: int) -> str:
     if n < 10 and m < 10:
         return f"w_{i}{j}"
     return f"w_{i},{j}"
+
+
+def cross_entropy(y, v, *, exps=None) -> sympy.Expr:
+    """J(v) = -sum_i y_i ln(e^{v_i} / sum_k e^{v_k}) for labels y and logits v (sequences).
+
+    The one builder of the loss: the model's J is J(V), and the proofs' lemma is about J(v)
+    in logit symbols, the same expression tree with v_k in place of V_k. ``exps`` may give
+    the e^{v_k} already built (unevaluated). The logarithms are kept unevaluated (SymPy's
+    automatic log evaluation cannot simplify ln(e^{v_i}/S) and only costs time).
+    """
+    exps = tuple(exps) if exps is not None else tuple(sympy.exp(vk) for vk in v)
+    S = sympy.Add(*exps)
+    return -sympy.Add(*[yi * sympy.log(e / S, evaluate=False) for yi, e in zip(y, exps)])
 
 
 def validate_size(n, m) -> tuple[int, int]:
@@ -82,27 +98,49 @@ class SoftmaxModel:
         Softmax p_i = e^{V_i} / S.
     J : sympy.Expr
         Loss J = -sum_i y'_i ln p_i.
+
+    Only the symbols are built by the constructor (milliseconds at 60 x 60); V, E, S, p and
+    J are built on first use and then kept.
     """
 
     def __init__(self, n: int, m: int):
+        # only the symbols are built here (cheap: n*m + 2n + m symbols); V, E, S, p and J
+        # are built on first use, so that a model of any allowed size costs milliseconds
+        # and the proofs, which work on symbols for e^{V_k}, S and sum_k y'_k, never
+        # build the long expressions at all
         self.n, self.m = validate_size(n, m)
         n, m = self.n, self.m
         self.W = sympy.Matrix(n, m, lambda i, j: _real(weight_name(i + 1, j + 1, n, m)))
         self.x = sympy.Matrix(m, 1, lambda j, _: _real(f"x_{j + 1}"))
         self.b = sympy.Matrix(n, 1, lambda i, _: _real(f"b_{i + 1}"))
         self.y = sympy.Matrix(n, 1, lambda i, _: _real(f"y'_{i + 1}"))
-        # V_i = sum_j w_ij x_j + b_i
-        self.V = self.W * self.x + self.b
-        # e^{V_k}, unevaluated: SymPy's automatic evaluation cannot change e^{linear form}
-        # and is slow on long sums
-        self.E = tuple(sympy.exp(v, evaluate=False) for v in self.V)
-        # S = sum_k e^{V_k}
-        self.S = sympy.Add(*self.E)
-        # p_i = e^{V_i} / S
-        self.p = sympy.Matrix(n, 1, lambda i, _: self.E[i] / self.S)
-        # J = -sum_i y'_i ln p_i  (log kept unevaluated: SymPy's automatic log evaluation
-        # only costs time here, it cannot simplify ln(e^{V_i}/S))
-        self.J = -sympy.Add(*[self.y[i] * sympy.log(self.p[i], evaluate=False) for i in range(n)])
+
+    @cached_property
+    def V(self) -> sympy.Matrix:
+        """Logits V_i = sum_j w_ij x_j + b_i, shape (n, 1)."""
+        return sympy.Matrix(self.n, 1, lambda i, _: sympy.Add(
+            *[self.W[i, j] * self.x[j] for j in range(self.m)], self.b[i]))
+
+    @cached_property
+    def E(self) -> tuple:
+        """e^{V_k}, k = 1..n (unevaluated: automatic evaluation cannot change e^{linear form}
+        and is slow on long sums)."""
+        return tuple(sympy.exp(v, evaluate=False) for v in self.V)
+
+    @cached_property
+    def S(self) -> sympy.Expr:
+        """S = sum_k e^{V_k}."""
+        return sympy.Add(*self.E)
+
+    @cached_property
+    def p(self) -> sympy.Matrix:
+        """Softmax p_i = e^{V_i} / S, shape (n, 1)."""
+        return sympy.Matrix(self.n, 1, lambda i, _: self.E[i] / self.S)
+
+    @cached_property
+    def J(self) -> sympy.Expr:
+        """Loss J = -sum_i y'_i ln p_i = `cross_entropy`(y', V)."""
+        return cross_entropy(tuple(self.y), tuple(self.V), exps=self.E)
 
     # -- the formulas the trainer uses -------------------------------------------------
     def label_sum(self) -> sympy.Expr:

@@ -1,12 +1,25 @@
 """`python -m verify`: exit status, content, options."""
 
+import re
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
 from verify.report import main, parse_sizes
+
+
+SEED = Path(__file__).resolve().parents[1] / "derivation" / "documents" / "handwritten-derivation.md"
+
+
+def _seed_line(piece: str) -> int:
+    """The 1-based line of the seed that holds ``piece`` (exactly one)."""
+    hits = [k for k, text in enumerate(SEED.read_text(encoding="utf-8").splitlines(), 1)
+            if piece in text]
+    assert len(hits) == 1, (piece, hits)
+    return hits[0]
 
 
 @pytest.fixture(scope="module")
@@ -20,25 +33,59 @@ def default_run():
     return status, buffer.getvalue()
 
 
-def test_default_run_exits_0_and_shows_general_proof_and_both_mistakes(default_run):
+def _finding(text: str, line: int) -> str:
+    """The block of the findings list about the seed's ``line``."""
+    findings = text.split("Findings (", 1)[1].split("\n4. ", 1)[0]
+    blocks = re.split(r"\n   (?=\d+\. )", findings)
+    hits = [b for b in blocks if re.match(rf"\d+\. \S+ line {line} is ", b)]
+    assert len(hits) == 1, f"no finding for line {line} in:\n{findings}"
+    return hits[0]
+
+
+def test_default_run_exits_0_and_shows_general_proof(default_run):
     status, text = default_run
     assert status == 0
     assert "HOLDS for all n, m" in text
     for size in ("1x1", "2x2", "3x3", "4x4", "5x5"):
         assert f"{size}: HOLDS" in text
-    # mistake 1: "Note: V = 1" -- V is not 1, the step needs sum_i y'_i = 1
-    assert "step G4 is refuted" in text
-    assert "'V = 1 (V = e^{v_1} + ... + e^{v_n})' is not an identity" in text
-    assert "so the assumption this step needs is sum_i y'_i = 1" in text
-    # mistake 2: e^{v_i y_i}/V, wrong even for one-hot labels with y_i = 0
-    assert "step G3 is refuted" in text
-    assert "wrong even under 'y_i = y'_i (y_i read as the label) and one-hot labels'" in text
-    assert "y_1 = 0" in text
-    # the y/y' mix-up
-    assert "step D1 is refuted" in text and "y/y' mix-up" in text
-    assert "corrected derivation: 17/17 checked steps proved" in text
-    assert "counterexample:" in text
     assert "=> VERIFIED" in text
+
+
+def test_the_seed_is_read_from_its_file(default_run):
+    _, text = default_run
+    assert "handwritten-derivation.md" in text and "read from its file" in text
+    # every step is listed with its source line; the seed's lines are the file's lines
+    listed = {int(n) for n in re.findall(r"^  \S+ line +(\d+)", text, flags=re.M)}
+    assert _seed_line(r"J(y) = - \sum_i y'_i \ln(y_i)") in listed
+    assert _seed_line("Note:  $V = 1$") in listed
+
+
+def test_the_three_findings_come_out_of_the_reader(default_run):
+    _, text = default_run
+    # 1. the y/y' mix-up: the derivative line uses y_i (the seed's prediction) for the label
+    mixup = _finding(text, _seed_line(r"y_i \frac{\partial v_i}{\partial w_{ij}}"))
+    assert "is refuted" in mixup and "counterexample:" in mixup
+    assert "holds under" in mixup and "y'" in mixup.split("holds under", 1)[1]
+    # 2. e^{v_i y_i}: refuted, and no assumption repairs it
+    exponent = _finding(text, _seed_line(r"\frac{e^{v_i y_i}}{V}"))
+    assert "is refuted" in exponent and "counterexample:" in exponent
+    assert "holds under" not in exponent
+    # 3. "Note: V = 1": not an identity, it contradicts the definition of V ...
+    note = _finding(text, _seed_line("Note:  $V = 1$"))
+    assert "stated assumption that is not an identity" in note and "contradicts" in note
+    # ... and the step after it holds under sum_i y'_i = 1, not under V = 1
+    after = _finding(text, _seed_line(r"[y_i - \frac{e^{v_i}}{V}]$$"))
+    assert "is refuted" in after and "holds under" in after
+    assert "y'" in after.split("holds under", 1)[1]
+
+
+def test_the_hand_transcription_is_not_used():
+    code = ("import sys\nfrom verify.report import main\n"
+            "assert main(['--no-numeric', '--sizes', '1x1']) == 0\n"
+            "assert 'derivation.handwritten' not in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_sizes_option_and_verbose(capsys):
@@ -52,9 +99,11 @@ def test_sizes_option_and_verbose(capsys):
 def test_latex_and_ascii(capsys):
     assert main(["--no-numeric", "--sizes", "1x1", "--latex", "--ascii"]) == 0
     text = capsys.readouterr().out
-    assert "LaTeX:" in text and "LaTeX (checked form):" in text and "\\frac" in text
+    assert "LaTeX:" in text and "\\frac" in text
     assert "\u2713" not in text and "\u2717" not in text
-    assert "XX D1" in text and "ok J2" in text
+    line = _seed_line(r"\frac{e^{v_i y_i}}{V}")
+    assert re.search(rf"^  XX line +{line} ", text, flags=re.M)
+    assert re.search(r"^  ok line +\d+ ", text, flags=re.M)
 
 
 def test_failing_proof_gives_exit_1(monkeypatch, capsys):

@@ -135,24 +135,65 @@ def _learning_rate(text):
         raise argparse.ArgumentTypeError(f"learning rate must be a number or 'auto', got {text!r}") from None
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {value:g}")
+    return value
+
+
+def _nonnegative(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="python -m trainer",
         description="Train softmax regression (the proved gradient) and report accuracy, epochs and time.",
+        epilog="The built-in digits data set needs scikit-learn: pip install -e '.[notebooks]' "
+               "(or '.[test]'); a CSV file needs nothing extra.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("csv", nargs="?", help="CSV file: numeric features + one label column (default: sklearn digits)")
-    p.add_argument("--label-column", default="-1", help="label column index or header name (default: last)")
-    p.add_argument("--method", choices=("batch", "sgd", "minibatch"), default="batch")
-    p.add_argument("--learning-rate", type=_learning_rate, default="auto")
-    p.add_argument("--l2", type=float, default=1e-4)
-    p.add_argument("--max-epochs", type=int, default=None)
-    p.add_argument("--tol", type=float, default=1e-4)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--test-size", type=float, default=0.25)
-    p.add_argument("--random-state", type=int, default=0)
-    p.add_argument("--float32", action="store_true", help="train in float32")
-    p.add_argument("--no-standardize", action="store_true")
-    p.add_argument("-v", "--verbose", action="count", default=0)
+    p.add_argument("csv", nargs="?", default=None,
+                   help="CSV file: numeric features + one label column; without it, scikit-learn's digits")
+    p.add_argument("--label-column", default="-1", help="label column: index (negative from the end) or header name")
+    p.add_argument("--method", choices=("lbfgs", "batch", "sgd", "minibatch"), default="lbfgs",
+                   help="optimiser: L-BFGS, full-batch gradient descent (Barzilai-Borwein steps), "
+                        "one-example SGD (the seed's stochastic method), or mini-batches")
+    p.add_argument("--learning-rate", type=_learning_rate, default="auto",
+                   help="step size alpha, or 'auto' for 1/L (not used by lbfgs)")
+    p.add_argument("--l2", type=_nonnegative, default=1e-4, help="L2 penalty (l2/2) ||W||^2")
+    p.add_argument("--max-epochs", type=_positive_int, default=None,
+                   help="passes over the data (default: 1000 for lbfgs/batch, 20 sgd, 50 minibatch)")
+    p.add_argument("--tol", type=_nonnegative, default=1e-4,
+                   help="stop when the largest gradient entry is below this (0: run all epochs)")
+    p.add_argument("--batch-size", type=_positive_int, default=64, help="examples per update for minibatch")
+    p.add_argument("--test-size", type=_fraction, default=0.25, help="fraction of the examples held out for testing")
+    p.add_argument("--random-state", type=int, default=0, help="seed of the split and of the SGD shuffles")
+    p.add_argument("--float32", action="store_true", help="train in float32 (default: float64)")
+    p.add_argument("--no-standardize", action="store_true",
+                   help="keep the raw features (default: standardize with the training mean / std)")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="print progress lines to stderr (-vv: every epoch)")
     return p
 
 
@@ -168,7 +209,8 @@ def main(argv=None):
             except ImportError:
                 print(
                     "error: scikit-learn is not installed, so the built-in digits data set is unavailable; "
-                    "install scikit-learn or pass a CSV file: python -m trainer data.csv",
+                    "install the extra that brings it, pip install -e '.[notebooks]' (or '.[test]'), "
+                    "or pass a CSV file: python -m trainer data.csv",
                     file=sys.stderr,
                 )
                 return 2
@@ -202,8 +244,8 @@ def main(argv=None):
         scheme = model._scheme()
         steps = {"bb": " (smallest step; Barzilai-Borwein steps with line search)",
                  "nesterov": " (Nesterov momentum)"}.get(scheme, "")
-    print(f"model:     method={args.method}, learning rate {model.learning_rate_:.4g}{steps}, l2={args.l2:g}, "
-          f"{Xtr.dtype}")
+    rate = "line search (no fixed step)" if model.learning_rate_ is None else f"learning rate {model.learning_rate_:.4g}"
+    print(f"model:     method={args.method}, {rate}{steps}, l2={args.l2:g}, {Xtr.dtype}")
     print(f"accuracy:  test {test_acc:.4f}, train {train_acc:.4f}")
     state = "converged" if model.converged_ else ("interrupted" if model.interrupted_ else "max_epochs reached")
     print(f"epochs:    {model.n_iter_} ({state}; final loss {model.loss_:.6g}, "

@@ -103,7 +103,9 @@ class Monitor:
                 f"its starting value {J0:.4g}; {self.hint}"
             )
 
-    def epoch_end(self, epoch, J, dW, db, gmax):
+    def epoch_end(self, epoch, J, dW, db, gmax, grad_norm=None):
+        """Record one evaluated point; ``grad_norm`` (||(dW, db)||) is computed here with NumPy
+        when not given. Returns True when the callback asks to stop."""
         self._check_divergence(epoch, J, gmax)
         self.loss_history.append(float(J))
         self.grad_history.append(float(gmax))
@@ -113,7 +115,7 @@ class Monitor:
             epoch=epoch,
             loss=float(J),
             grad_max=float(gmax),
-            grad_norm=float(np.sqrt(np.vdot(dW, dW) + np.vdot(db, db))),
+            grad_norm=float(np.sqrt(np.vdot(dW, dW) + np.vdot(db, db))) if grad_norm is None else float(grad_norm),
             elapsed=time.perf_counter() - self.t0,
         )
         if self.verbose and (epoch == 1 or epoch % self.every == 0 or self.verbose > 1):

@@ -5,23 +5,49 @@ callers can catch either the specific class or the built-in one.
 """
 
 import numbers
+import sys
+import warnings
 
 import numpy as np
 
 __all__ = [
     "NotFittedError",
+    "DataConversionWarning",
+    "not_fitted",
     "DivergenceError",
     "TrainingInterruptedWarning",
     "ConvergenceWarning",
     "check_X",
     "check_labels",
     "check_params",
+    "classes_for_partial_fit",
     "Labels",
 ]
 
 
 class NotFittedError(ValueError, AttributeError):
-    """Raised when predict/score/coef_ are used before ``fit``."""
+    """Raised when predict/score/coef_ are used before ``fit``.
+
+    When scikit-learn is already imported, the error raised is also an instance of
+    ``sklearn.exceptions.NotFittedError`` (see :func:`not_fitted`)."""
+
+
+class DataConversionWarning(UserWarning):
+    """A column vector y (N, 1) was read as N labels (like scikit-learn's warning of that name)."""
+
+
+_SK_NOT_FITTED = []
+
+
+def not_fitted(message):
+    """A NotFittedError to raise; a subclass that is also scikit-learn's NotFittedError when
+    scikit-learn is loaded (its tools catch their own class), without importing it."""
+    mod = sys.modules.get("sklearn.exceptions")
+    if mod is None:
+        return NotFittedError(message)
+    if not _SK_NOT_FITTED:
+        _SK_NOT_FITTED.append(type("NotFittedError", (NotFittedError, mod.NotFittedError), {"__module__": __name__}))
+    return _SK_NOT_FITTED[0](message)
 
 
 class DivergenceError(ValueError):
@@ -38,7 +64,7 @@ class TrainingInterruptedWarning(UserWarning):
     """Emitted when Ctrl-C stops ``fit``; the last good weights are kept."""
 
 
-METHODS = ("batch", "sgd", "minibatch")
+METHODS = ("lbfgs", "batch", "sgd", "minibatch")
 
 
 def _first_bad(X, bad):
@@ -60,7 +86,7 @@ def _is_real_number(v):
     return isinstance(v, (numbers.Real, np.bool_, bool))
 
 
-def check_X(X, *, name="X", n_features=None):
+def check_X(X, *, name="X", n_features=None, accept_sparse=False, sparse_hint=""):
     """Validate a feature matrix and return it as a C-contiguous float array.
 
     float32 and float64 input keep their dtype (and are not copied when already
@@ -73,11 +99,20 @@ def check_X(X, *, name="X", n_features=None):
         Name used in error messages.
     n_features : int or None
         If given, the number of columns ``X`` must have (the m seen at fit).
+    accept_sparse : bool
+        scipy.sparse CSR / CSC X is returned as CSR (trainer._sparse.check_sparse_X) instead
+        of refused with a TypeError (whose message ends with ``sparse_hint``).
 
     Returns
     -------
-    X : ndarray, shape (N, m), dtype float32 or float64, C-contiguous
+    X : ndarray, shape (N, m), dtype float32 or float64, C-contiguous (or CSR, see accept_sparse)
     """
+    from ._sparse import check_sparse_X, is_sparse
+
+    if is_sparse(X):
+        if not accept_sparse:
+            raise TypeError(f"sparse {name} ({type(X).__name__}) is not supported here{sparse_hint}")
+        return check_sparse_X(X, name=name, n_features=n_features)
     if hasattr(X, "to_numpy") and callable(X.to_numpy):  # pandas / polars frames
         X = X.to_numpy()
     try:
@@ -95,11 +130,12 @@ def check_X(X, *, name="X", n_features=None):
         if bad is not _NONE:
             raise TypeError(
                 f"{name} must contain numbers; got non-numeric features (dtype object, "
-                f"entry {bad!r} of type {type(bad).__name__})"
+                f"entry {bad!r} of type {type(bad).__name__}): float() argument must be a string or a real "
+                f"number, not {type(bad).__name__!r}"
             )
         X = X.astype(np.float64)
     elif kind == "c":
-        raise TypeError(f"{name} must be real; got complex dtype {X.dtype}")
+        raise ValueError(f"Complex data not supported: {name} must be real; got complex dtype {X.dtype}")
     elif kind in "iub":
         X = X.astype(np.float64)
     elif kind != "f":
@@ -107,15 +143,17 @@ def check_X(X, *, name="X", n_features=None):
     elif X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)  # float16 / longdouble -> float64
     if X.ndim != 2:
-        hint = " (one sample? use X.reshape(1, -1); one feature? use X.reshape(-1, 1))" if X.ndim == 1 else ""
+        hint = (" (Reshape your data: X.reshape(1, -1) if it is one sample, X.reshape(-1, 1) if it is one feature)"
+                if X.ndim == 1 else "")
         raise ValueError(f"{name} must be 2-D with shape (N samples, m features); got {X.ndim}-D shape {X.shape}{hint}")
     if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it has 0 samples (shape {X.shape})")
+        raise ValueError(f"{name} is empty: it has 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
     if X.shape[1] == 0:
-        raise ValueError(f"{name} has 0 features (shape {X.shape})")
+        raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {X.shape[1]} features, but the model was fitted with {n_features} features"
+            f"{name} has {X.shape[1]} features, but SoftmaxRegression is expecting {n_features} features "
+            f"as input (the model was fitted with {n_features} features)"
         )
     # min/max propagate NaN and +-inf without the N x m boolean temporary of isfinite(X)
     lo, hi = X.min(), X.max()
@@ -151,12 +189,35 @@ class Labels:
         return len(self.classes)
 
 
-def check_labels(y, n_samples, dtype=np.float64):
+def classes_for_partial_fit(classes, fitted):
+    """The class list for partial_fit: ``classes`` (required when ``fitted`` is None, i.e. on
+    the first call; then sorted, unique, >= 2), else ``fitted`` (``classes`` must then match)."""
+    if classes is None:
+        if fitted is None:
+            raise ValueError("classes must be passed on the first call to partial_fit: all the labels the stream "
+                             "will contain, e.g. partial_fit(X, y, classes=np.arange(10))")
+        return fitted
+    classes = np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(f"classes must be a 1-D array of labels; got shape {classes.shape}")
+    uniq = np.unique(classes)
+    if len(uniq) != len(classes):
+        raise ValueError(f"classes contains repeated labels: {classes.tolist()!r}")
+    if len(uniq) < 2:
+        raise ValueError(f"classes must contain at least 2 classes; got {classes.tolist()!r}")
+    if fitted is not None and not (len(fitted) == len(uniq) and np.all(fitted == uniq)):
+        raise ValueError(f"classes {uniq.tolist()!r} differ from the classes of the first partial_fit call "
+                         f"{fitted.tolist()!r}")
+    return uniq
+
+
+def check_labels(y, n_samples, dtype=np.float64, classes=None):
     """Validate labels for ``n_samples`` examples and encode them.
 
     Accepted: a 1-D array of class labels (ints, strings, ...) of length N, or a
     2-D array of label rows (N, n) with n >= 2, entries finite and >= 0 (one-hot
-    or soft; the proved gradient allows any row sum).
+    or soft; the proved gradient allows any row sum). ``classes`` (sorted): the labels
+    allowed (partial_fit); every label of y must be one of them.
 
     Returns
     -------
@@ -172,6 +233,11 @@ def check_labels(y, n_samples, dtype=np.float64):
         raise ValueError(f"y must be a 1-D array of N labels or (N, n) label rows; got a scalar {y!r}")
     if y.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels (lengths differ)")
+    if y.ndim == 2 and y.shape[1] == 1:  # a column of labels, not label rows (which need n >= 2)
+        warnings.warn("A column-vector y was passed when a 1d array was expected: y of shape "
+                      f"{y.shape} is read as {y.shape[0]} labels (pass y.ravel() to silence this)",
+                      DataConversionWarning, stacklevel=3)
+        y = y.ravel()
     if y.ndim == 1:
         if y.dtype.kind == "f":
             if not np.isfinite(y).all():
@@ -179,18 +245,20 @@ def check_labels(y, n_samples, dtype=np.float64):
             frac = y[y != np.round(y)]
             if frac.size:  # e.g. y = np.random.rand(N): N "classes"
                 raise ValueError(
-                    f"labels look continuous: y has non-integer values (e.g. {frac[:3].tolist()}); "
+                    f"Unknown label type: labels look continuous: y has non-integer values (e.g. {frac[:3].tolist()}); "
                     f"SoftmaxRegression is a classifier: pass class labels (ints or strings), "
                     f"or (N, n) label rows for soft labels"
                 )
         if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and v != v) for v in y):
             raise ValueError("y contains missing labels (None or NaN)")
+        if classes is not None:
+            return _encode_with(y, classes)
         try:
             classes, codes = np.unique(y, return_inverse=True)
         except TypeError as exc:
             raise TypeError(f"labels in y must be mutually comparable (e.g. all ints or all strings): {exc}") from None
         if len(classes) < 2:
-            raise ValueError(f"y must contain at least 2 classes; got only {classes.tolist()!r}")
+            raise ValueError(f"y must contain at least 2 classes; got only one class: {classes.tolist()!r}")
         return Labels(classes, codes=codes.astype(np.intp, copy=False).ravel())
     if y.ndim == 2:
         if y.shape[1] < 2:
@@ -205,8 +273,26 @@ def check_labels(y, n_samples, dtype=np.float64):
             raise ValueError("label rows y contain NaN or infinity")
         if (rows < 0).any():
             raise ValueError("label rows y contain negative entries; y'_i must be >= 0")
+        if classes is not None:
+            if y.shape[1] != len(classes):
+                raise ValueError(f"label rows y have {y.shape[1]} columns but there are {len(classes)} classes")
+            return Labels(classes, rows=rows)
         return Labels(np.arange(y.shape[1]), rows=rows)
     raise ValueError(f"y must be 1-D (N labels) or 2-D (N, n) label rows; got {y.ndim}-D shape {y.shape}")
+
+
+def _encode_with(y, classes):
+    """Labels of y as indices into the sorted ``classes``; unknown labels raise naming them."""
+    try:
+        codes = np.searchsorted(classes, y)
+    except TypeError as exc:
+        raise TypeError(f"labels in y are not comparable with classes {classes.tolist()!r}: {exc}") from None
+    codes = np.minimum(codes, len(classes) - 1)
+    bad = classes[codes] != y
+    if np.any(bad):
+        unknown = np.unique(y[bad])[:5].tolist()
+        raise ValueError(f"y contains labels not in classes {classes.tolist()!r}: {unknown!r}")
+    return Labels(classes, codes=codes.astype(np.intp, copy=False))
 
 
 def _is_real(v):

@@ -1,32 +1,45 @@
-"""SoftmaxRegression: a scikit-learn style estimator trained with the proved gradient."""
+"""SoftmaxRegression: a scikit-learn compatible estimator trained with the proved gradient."""
 
 import warnings
 
 import numpy as np
 
-from ._batch import run_batch
+from ._fitting import run_fit
 from ._kernel import BatchKernel, block_rows
-from ._monitor import Monitor
 from ._sgd import minibatch_epoch, sgd_epoch
-from ._softmax import softmax
-from ._stepsize import batch_lipschitz, stochastic_lipschitz
+from ._softmax import log_softmax, softmax
+from ._sparse import SparseKernel, is_sparse
+from ._stepsize import mean_example_lipschitz, stochastic_lipschitz
 from ._threads import blas_capped, fit_threads
 from ._validation import (
     ConvergenceWarning,
-    NotFittedError,
     TrainingInterruptedWarning,
     check_labels,
     check_params,
     check_X,
+    classes_for_partial_fit,
+    not_fitted,
 )
 
 __all__ = ["SoftmaxRegression"]
 
-_DEFAULT_EPOCHS = {"batch": 1000, "sgd": 20, "minibatch": 50}
+
+def input_kind(X):
+    """"dask", "sparse", "xp" (an array-API array other than NumPy: torch, CuPy, ...) or "numpy"."""
+    mod = type(X).__module__
+    if mod.startswith("dask."):
+        return "dask"
+    if is_sparse(X):
+        return "sparse"
+    if isinstance(X, np.ndarray):
+        return "numpy"
+    if hasattr(X, "__array_namespace__") or mod.split(".")[0] in ("torch", "cupy", "jax", "jaxlib"):
+        return "xp"
+    return "numpy"
 
 
 class SoftmaxRegression:
-    """Multinomial logistic (softmax) regression trained by gradient descent.
+    """Multinomial logistic (softmax) regression trained with the proved gradient.
 
     Every update uses the proved gradient (contracts.md, trainer.objective):
     dJ/dw_ij = mean_k -x^k_j (y'^k_i - p^k_i sum_l y'^k_l) + l2 w_ij,
@@ -35,13 +48,16 @@ class SoftmaxRegression:
 
     Parameters
     ----------
-    method : {"batch", "sgd", "minibatch"}, default "batch"
-        "batch": full-batch gradient descent (with Barzilai-Borwein steps or Nesterov
-        momentum, or plain with ``accelerate=False``); "sgd": one example per update,
-        examples shuffled each epoch (the seed's stochastic loop); "minibatch":
-        ``batch_size`` examples per update, shuffled each epoch.
+    method : {"lbfgs", "batch", "sgd", "minibatch"}, default "lbfgs"
+        "lbfgs": limited-memory BFGS (trainer._lbfgs: 10 pairs, weak Wolfe line search;
+        each pass computes the loss and the gradient together), the fastest to the optimum
+        (benchmarks/bench_trainer.py); "batch": full-batch gradient descent (with
+        Barzilai-Borwein steps or Nesterov momentum, or plain with ``accelerate=False``);
+        "sgd": one example per update, examples shuffled each epoch (the seed's stochastic
+        loop); "minibatch": ``batch_size`` examples per update, shuffled each epoch.
+        Sparse and Dask X: "lbfgs" and "batch"; array-API X (torch, CuPy, ...): "lbfgs".
     learning_rate : float or "auto", default "auto"
-        Step size alpha. "auto": 1/L with L a bound on the Hessian of the objective
+        Step size alpha (not used by "lbfgs", whose line search picks every step). "auto": 1/L with L a bound on the Hessian of the objective
         being stepped on (trainer._stepsize): full batch, L = lambda_max(X~^T X~/N)/2 + l2
         with X~ = [X, 1] (a guaranteed bound); sgd, L = mean_k (||x^k||^2 + 1)/2 + l2;
         minibatch, the expected smoothness of a random batch of ``batch_size`` (between the
@@ -50,8 +66,8 @@ class SoftmaxRegression:
     l2 : float, default 1e-4
         L2 penalty (l2/2) ||W||^2 (scikit-learn's ``C`` corresponds to l2 = 1/(C N)).
     max_epochs : int or None, default None
-        Passes over the data; None means 1000 for "batch", 20 for "sgd", 50 for "minibatch".
-        If "batch" uses them all without meeting ``tol`` (> 0), a
+        Passes over the data; None means 1000 for "lbfgs" and "batch", 20 for "sgd", 50 for
+        "minibatch". If "lbfgs" or "batch" uses them all without meeting ``tol`` (> 0), a
         :class:`trainer.ConvergenceWarning` names the largest gradient entry reached.
         "sgd" / "minibatch" do not warn: at a constant or decaying step their gradient
         keeps a noise floor, so a small ``tol`` is rarely met and the epoch budget is their
@@ -99,7 +115,8 @@ class SoftmaxRegression:
     classes_ : ndarray, shape (n_classes,)
         Class labels (sorted unique labels; ``arange(n)`` when fitted on label rows).
     n_iter_ : int
-        Epochs run (passes over the data, line-search trials included).
+        Epochs run (passes over the data, line-search trials included); for
+        :meth:`partial_fit`, the number of calls.
     loss_history_ : list of float
         J at the point evaluated in each epoch ("batch": the point whose gradient was taken:
         the iterate for plain descent, the extrapolated point for "nesterov", the trial
@@ -119,10 +136,20 @@ class SoftmaxRegression:
     interrupted_ : bool
         Whether fit was stopped by Ctrl-C (KeyboardInterrupt); the weights are then
         the last good ones and a :class:`TrainingInterruptedWarning` is emitted.
-    learning_rate_ : float
-        The step size alpha used (for "batch" with "bb": the smallest step of the line
+    learning_rate_ : float or None
+        None for "lbfgs". The step size alpha used (for "batch" with "bb": the smallest step of the line
         search, 1/L for "auto"; the accepted steps are >= alpha).
     n_features_in_ : int
+
+    Notes
+    -----
+    Inputs: NumPy arrays (and anything ``np.asarray`` takes, e.g. pandas frames);
+    scipy.sparse CSR / CSC arrays and matrices (never densified; predict and score too);
+    Dask arrays chunked by rows (the loss and gradient are sums of per-chunk partial sums
+    computed where the chunks live; see trainer._dask); array-API arrays such as torch
+    tensors (the fit runs in their namespace and on their device; see trainer._xp).
+    scikit-learn compatible (``clone``, ``Pipeline``, ``GridSearchCV``,
+    ``cross_val_score``) without importing scikit-learn.
 
     Raises
     ------
@@ -136,8 +163,9 @@ class SoftmaxRegression:
         "method", "learning_rate", "l2", "max_epochs", "tol", "batch_size", "schedule", "accelerate",
         "random_state", "n_threads", "callback", "verbose",
     )
+    _estimator_type = "classifier"  # scikit-learn < 1.6
 
-    def __init__(self, *, method="batch", learning_rate="auto", l2=1e-4, max_epochs=None, tol=1e-4,
+    def __init__(self, *, method="lbfgs", learning_rate="auto", l2=1e-4, max_epochs=None, tol=1e-4,
                  batch_size=64, schedule="auto", accelerate=True, random_state=None, n_threads=None, callback=None,
                  verbose=False):
         self.method = method
@@ -153,11 +181,13 @@ class SoftmaxRegression:
         self.callback = callback
         self.verbose = verbose
 
-    # scikit-learn compatible parameter access (for clone / grid search)
+    # -- scikit-learn protocol (no scikit-learn import unless scikit-learn asks) ----------
     def get_params(self, deep=True):
+        """The constructor parameters, as a dict (for ``clone`` and grid searches)."""
         return {name: getattr(self, name) for name in self._param_names}
 
     def set_params(self, **params):
+        """Set constructor parameters; returns self. Unknown names raise ValueError."""
         for name, value in params.items():
             if name not in self._param_names:
                 raise ValueError(f"unknown parameter {name!r} for SoftmaxRegression; valid: {', '.join(self._param_names)}")
@@ -165,98 +195,95 @@ class SoftmaxRegression:
         return self
 
     def __repr__(self):
-        changed = {k: v for k, v in self.get_params().items() if v != type(self)().get_params()[k]}
+        default = type(self)().get_params()
+        changed = {k: v for k, v in self.get_params().items() if not _same(v, default[k])}
         return f"SoftmaxRegression({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def __sklearn_tags__(self):
+        from ._sklearn import sklearn_tags
+        return sklearn_tags(self)
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"requires_y": True, "X_types": ["2darray", "sparse"]}
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coef_")
 
     # -- fitting -----------------------------------------------------------
     def fit(self, X, y):
         """Fit W, b to X (N, m) and labels y: (N,) class labels or (N, n) label rows.
+
+        X: a NumPy array (or array-like), a scipy.sparse CSR / CSC matrix or array, a Dask
+        array chunked by rows, or an array-API array (torch, CuPy, array-api-strict, ...).
 
         Returns
         -------
         self
         """
         check_params(self)
-        X = check_X(X)
+        if y is None:
+            raise ValueError("SoftmaxRegression requires y to be passed, but the target y is None")
+        kind = input_kind(X)
+        if kind == "xp":
+            from ._xp import fit_xp
+            outcome, classes, m = fit_xp(self, X, y)
+        elif kind == "dask":
+            from ._dask import fit_dask
+            outcome, classes, m = fit_dask(self, X, y)
+        else:
+            outcome, classes, m = self._fit_local(X, y)
+        return self._finish(outcome, classes, m)
+
+    def _fit_local(self, X, y):
+        """NumPy or scipy.sparse X."""
+        method = self.method
+        hint = f" by method={method!r}; use method='lbfgs' or 'batch' for sparse X, or X.toarray()"
+        X = check_X(X, accept_sparse=method in ("lbfgs", "batch"), sparse_hint=hint)
         labels = check_labels(y, X.shape[0], dtype=X.dtype)
         N, m = X.shape
-        n = labels.n_classes
-        dtype = X.dtype
-        codes, rows = labels.codes, labels.rows
-        method = self.method
-        max_epochs = self.max_epochs or _DEFAULT_EPOCHS[method]
-        l2 = float(self.l2)
-        W = np.zeros((n, m), dtype)
-        b = np.zeros(n, dtype)
-        self.interrupted_ = False
-        converged = False
-        epochs = 0
+        n, dtype, codes, rows = labels.n_classes, X.dtype, labels.codes, labels.rows
+        s_mean = 1.0 if rows is None else float(rows.sum(axis=1, dtype=np.float64).mean())
         with blas_capped() as capped:
-            B = block_rows(m, n, dtype.itemsize)
-            threads = fit_threads(self.n_threads, -(-N // B), N * m, capped)
-            with BatchKernel(X, codes, rows, n, l2, n_threads=threads, block=B) as kernel:
-                if self.learning_rate == "auto":
-                    if method == "batch":
-                        L = batch_lipschitz(X, codes, rows, l2, kernel.gram)
-                    else:
-                        bs = 1 if method == "sgd" else self.batch_size
-                        L = stochastic_lipschitz(X, codes, rows, l2, bs, kernel.gram)
-                    alpha = 1.0 / L
-                    hint = "the data may have extreme values; standardize the features"
-                else:
-                    alpha = float(self.learning_rate)
-                    hint = f"learning_rate={self.learning_rate!r} is too large; try a smaller one or learning_rate='auto'"
-                    if alpha * l2 > 2:
-                        hint += (f" (learning_rate * l2 = {alpha * l2:.3g} > 2: the weight decay W := (1 - alpha l2) W "
-                                 f"alone makes |W| grow at every step)")
-                self.learning_rate_ = alpha
-                # J at W = 0, b = 0: p = 1/n, so J0 = mean_k s_k ln n (s_k = sum_i y'^k_i)
-                s_mean = 1.0 if rows is None else float(rows.sum(axis=1, dtype=np.float64).mean())
-                J0 = s_mean * np.log(n)
-                monitor = Monitor(self.callback, self.verbose, max_epochs, hint, J0=J0)
-                monitor.keep(W, b, 0, J0, None)
-                try:
-                    with np.errstate(over="ignore", invalid="ignore"):  # divergence -> DivergenceError
-                        if method == "batch":
-                            W, b, epochs, converged, J, gmax = run_batch(
-                                kernel, W, b, dtype.type(alpha), accelerate=self._scheme(),
-                                max_epochs=max_epochs, tol=self.tol, monitor=monitor,
-                            )
-                        else:
-                            W, b, epochs, converged, J, gmax = self._run_stochastic(
-                                kernel, X, codes, rows, W, b, alpha, l2, max_epochs, monitor
-                            )
-                except KeyboardInterrupt:
-                    W, b, epochs = monitor.W, monitor.b, monitor.kept_epoch
-                    J, gmax = monitor.kept_J, monitor.kept_gmax
-                    self.interrupted_ = True
-                    if gmax is None:  # kept weights never evaluated (interrupted in epoch 1)
-                        dW, db = np.empty_like(W), np.empty_like(b)
-                        J = kernel(W, b, dW, db)
-                        gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
-        self.coef_ = np.ascontiguousarray(W, dtype=dtype)
-        self.intercept_ = np.ascontiguousarray(b, dtype=dtype)
-        self.classes_ = labels.classes
+            if is_sparse(X):
+                kernel = SparseKernel(X, codes, rows, n, self.l2)
+            else:
+                B = block_rows(m, n, dtype.itemsize)
+                threads = fit_threads(self.n_threads, -(-N // B), N * m, capped)
+                kernel = BatchKernel(X, codes, rows, n, self.l2, n_threads=threads, block=B)
+            with kernel:
+                outcome = run_fit(self, kernel, n, m, dtype, s_mean, dense=(X, codes, rows))
+        return outcome, labels.classes, m
+
+    def _finish(self, o, classes, m):
+        """Set the fitted attributes from a FitOutcome; warn if due."""
+        self.coef_ = o.W if not isinstance(o.W, np.ndarray) else np.ascontiguousarray(o.W)
+        self.intercept_ = o.b if not isinstance(o.b, np.ndarray) else np.ascontiguousarray(o.b)
+        self.classes_ = classes
         self.n_features_in_ = m
-        self.n_iter_ = epochs
-        self.converged_ = converged
-        self.loss_history_ = monitor.loss_history
-        self.grad_max_history_ = monitor.grad_history
-        self.loss_ = float(J)
-        self.grad_max_ = float(gmax)
-        if method == "batch" and not converged and not self.interrupted_ and self.tol > 0 and epochs >= max_epochs:
+        self.n_iter_ = o.epochs
+        self.converged_ = o.converged
+        self.interrupted_ = o.interrupted
+        self.loss_history_ = o.monitor.loss_history
+        self.grad_max_history_ = o.monitor.grad_history
+        self.loss_ = float(o.J)
+        self.grad_max_ = float(o.gmax)
+        self.learning_rate_ = o.alpha
+        self._partial_alpha = None  # a later partial_fit starts a new stream from these weights
+        max_epochs = o.monitor.max_epochs
+        if self.method in ("lbfgs", "batch") and not o.converged and not o.interrupted and self.tol > 0 \
+                and o.epochs >= max_epochs:
             warnings.warn(
-                f"SoftmaxRegression(method='batch') did not converge in max_epochs={max_epochs} epochs: the largest "
-                f"gradient entry is {gmax:.3g}, above tol={self.tol:g}; increase max_epochs (standardizing the "
-                f"features also helps), or pass tol=0 to run a fixed number of epochs",
+                f"SoftmaxRegression(method={self.method!r}) did not converge in max_epochs={max_epochs} epochs: the "
+                f"largest gradient entry is {o.gmax:.3g}, above tol={self.tol:g}; increase max_epochs (standardizing "
+                f"the features also helps), or pass tol=0 to run a fixed number of epochs",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        if self.interrupted_:
+        if o.interrupted:
             warnings.warn(
-                f"training interrupted (KeyboardInterrupt) after {epochs} epoch(s); kept the last good weights",
+                f"training interrupted (KeyboardInterrupt) after {o.epochs} epoch(s); kept the last good weights",
                 TrainingInterruptedWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         return self
 
@@ -267,78 +294,173 @@ class SoftmaxRegression:
             return "bb" if self.learning_rate == "auto" else "nesterov"
         return acc
 
-    def _run_stochastic(self, kernel, X, codes, rows, W, b, alpha, l2, max_epochs, monitor):
-        """sgd / minibatch epochs; the full-batch gradient is evaluated after each epoch
-        (for the loss history and the ``tol`` test)."""
+    # -- streaming -------------------------------------------------------------
+    def partial_fit(self, X, y, classes=None):
+        """One pass of stochastic steps over the block (X, y), continuing from the current weights.
+
+        The seed's stochastic method on a stream: one example per update (for
+        method="minibatch": ``batch_size`` examples per update), in the block's order,
+        W := W - alpha_t (g^k x^k^T + l2 W), b := b - alpha_t g^k, g^k = p^k s_k - y'^k.
+        alpha_t = alpha / sqrt(t) for the t-th call (schedule "invsqrt", the default for
+        one-example steps) or alpha ("constant", the default for mini-batches); alpha =
+        ``learning_rate``, or for "auto" 1/L from the first block (as in ``fit``).
+
+        Parameters
+        ----------
+        X : array_like, shape (N_block, m)
+        y : array_like, shape (N_block,) labels from ``classes`` or (N_block, n) label rows
+        classes : array_like, shape (n,), required on the first call
+            All the labels the stream will contain (sorted; later calls may omit it).
+
+        Returns
+        -------
+        self
+        """
+        check_params(self)
+        first = not hasattr(self, "coef_")
+        X = check_X(X, n_features=None if first else self.n_features_in_,
+                    sparse_hint="; partial_fit takes dense blocks (X.toarray() per block)")
+        classes = classes_for_partial_fit(classes, None if first else self.classes_)
+        labels = check_labels(y, X.shape[0], dtype=X.dtype, classes=classes)
+        n, (N, m) = len(classes), X.shape
+        if first:
+            self.coef_ = np.zeros((n, m), X.dtype)
+            self.intercept_ = np.zeros(n, X.dtype)
+            self.classes_, self.n_features_in_, self.n_iter_ = classes, m, 0
+        if getattr(self, "_partial_alpha", None) is None:  # first call of this stream (also after fit)
+            self._partial_calls = 0
+            bs = 1 if self.method != "minibatch" else self.batch_size
+            if self.learning_rate == "auto":
+                L = stochastic_lipschitz(X, labels.codes, labels.rows, self.l2, bs) if bs > 1 and N > 1 \
+                    else mean_example_lipschitz(X, labels.codes, labels.rows) + float(self.l2)
+                self._partial_alpha = 1.0 / L
+            else:
+                self._partial_alpha = float(self.learning_rate)
+            self.learning_rate_ = self._partial_alpha
+        W, b = (a.astype(X.dtype, copy=True) for a in self._numpy_coef())
+        self._partial_calls += 1
+        self.n_iter_ = self._partial_calls
         schedule = self.schedule
         if schedule == "auto":
-            schedule = "invsqrt" if self.method == "sgd" else "constant"
-        rng = self.random_state if isinstance(self.random_state, np.random.Generator) \
-            else np.random.default_rng(self.random_state)
-        N = X.shape[0]
-        s = None
-        if rows is not None:
-            s = rows.sum(axis=1, dtype=X.dtype)
-            if np.all(s == 1):
-                s = None
-        dW = np.empty_like(W)
-        db = np.empty_like(b)
-        W = W.copy()
-        b = b.copy()
-        for epoch in range(1, max_epochs + 1):
-            order = rng.permutation(N)
-            # step for this epoch: alpha, or alpha / sqrt(epoch) (shrinks the SGD noise ball)
-            step = alpha / np.sqrt(epoch) if schedule == "invsqrt" else alpha
-            if self.method == "sgd":
-                sgd_epoch(X, codes, rows, s, order, W, b, step, l2)
+            schedule = "constant" if self.method == "minibatch" else "invsqrt"
+        alpha = self._partial_alpha
+        step = alpha / np.sqrt(self._partial_calls) if schedule == "invsqrt" else alpha
+        rows = labels.rows
+        s = None if rows is None else rows.sum(axis=1, dtype=X.dtype)
+        if s is not None and np.all(s == 1):
+            s = None
+        order = np.arange(N)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.method == "minibatch":
+                minibatch_epoch(X, labels.codes, rows, s, order, self.batch_size, W, b, step, float(self.l2))
             else:
-                minibatch_epoch(X, codes, rows, s, order, self.batch_size, W, b, step, l2)
-            J = kernel(W, b, dW, db)
-            gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
-            monitor.keep(W.copy(), b.copy(), epoch, J, gmax)  # (a divergence raised below discards it)
-            stop = monitor.epoch_end(epoch, J, dW, db, gmax)
-            if gmax < self.tol:
-                return W, b, epoch, True, J, gmax
-            if stop or epoch == max_epochs:
-                return W, b, epoch, False, J, gmax
-        raise AssertionError("unreachable: the last epoch returns")
+                sgd_epoch(X, labels.codes, rows, s, order, W, b, step, float(self.l2))
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            from ._validation import DivergenceError
+            raise DivergenceError(f"partial_fit diverged at call {self.n_iter_} (weights no longer finite); "
+                                  f"learning_rate={self.learning_rate!r} is too large: try a smaller one or 'auto'")
+        self.coef_, self.intercept_ = W, b
+        return self
 
     # -- prediction --------------------------------------------------------
     def _check_fitted(self):
         if not hasattr(self, "coef_"):
-            raise NotFittedError(
+            raise not_fitted(
                 "this SoftmaxRegression is not fitted yet; call fit(X, y) before predict, "
                 "predict_proba, decision_function or score"
             )
 
     def decision_function(self, X):
-        """Logits V = X W^T + b, shape (N, n_classes)."""
+        """Logits V = X W^T + b, shape (N, n_classes); for 2 classes (scikit-learn's
+        convention) the log-odds V_1 - V_0 = ln(p_1 / p_0), shape (N,): > 0 predicts classes_[1].
+
+        NumPy / sparse X: an ndarray; a Dask array: a Dask array (computed chunk by chunk
+        on the workers); an array-API array: an array of its namespace and device."""
+        V = self.logits(X)
+        if len(self.classes_) == 2:
+            return V[:, 1] - V[:, 0]
+        return V
+
+    def logits(self, X):
+        """Logits V = X W^T + b, shape (N, n_classes) (also for 2 classes)."""
         self._check_fitted()
-        X = check_X(X, n_features=self.n_features_in_)
-        dtype = np.result_type(X.dtype, self.coef_.dtype)
-        return X.astype(dtype, copy=False) @ self.coef_.T.astype(dtype, copy=False) + self.intercept_
+        kind = input_kind(X)
+        if kind == "dask":
+            from ._dask import map_rows
+            return map_rows(self, X, "logits")
+        if kind == "xp":
+            from ._xp import logits_xp
+            return logits_xp(self, X)
+        X = check_X(X, n_features=self.n_features_in_, accept_sparse=True)
+        W, b = self._numpy_coef()
+        dtype = np.result_type(X.dtype, W.dtype)
+        if is_sparse(X):
+            return np.asarray(X @ W.T.astype(dtype, copy=False)) + b.astype(dtype, copy=False)
+        return X.astype(dtype, copy=False) @ W.T.astype(dtype, copy=False) + b.astype(dtype, copy=False)
+
+    def _numpy_coef(self):
+        if isinstance(self.coef_, np.ndarray):
+            return self.coef_, self.intercept_
+        from ._xp import to_numpy
+        return to_numpy(self.coef_), to_numpy(self.intercept_)
 
     def predict_proba(self, X):
         """p = softmax(X W^T + b), shape (N, n_classes); rows sum to 1, columns follow ``classes_``."""
-        return softmax(self.decision_function(X), axis=1)
+        kind = input_kind(X)
+        if kind in ("dask", "xp"):
+            return self._dispatch(kind, X, "predict_proba")
+        return softmax(self.logits(X), axis=1)
 
     def predict_log_proba(self, X):
         """ln p, computed as log-sum-exp (finite even where p underflows)."""
-        from ._softmax import log_softmax
-        return log_softmax(self.decision_function(X), axis=1)
+        kind = input_kind(X)
+        if kind in ("dask", "xp"):
+            return self._dispatch(kind, X, "predict_log_proba")
+        return log_softmax(self.logits(X), axis=1)
 
     def predict(self, X):
         """Class with the largest logit (= largest probability), from ``classes_``."""
+        kind = input_kind(X)
+        if kind in ("dask", "xp"):
+            return self._dispatch(kind, X, "predict")
         self._check_fitted()
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        return self.classes_[np.argmax(self.logits(X), axis=1)]
+
+    def _dispatch(self, kind, X, what):
+        self._check_fitted()
+        if kind == "dask":
+            from ._dask import map_rows
+            return map_rows(self, X, what)
+        from ._xp import predict_xp
+        return predict_xp(self, X, what)
 
     def score(self, X, y):
         """Mean accuracy. ``y``: class labels (N,), or label rows (N, n) compared by argmax."""
         self._check_fitted()
-        pred = self.predict(X)
+        pred = _host(self.predict(X))
+        y = _host(y)
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == len(self.classes_):
             y = self.classes_[np.argmax(y, axis=1)]
         if y.shape != pred.shape:
             raise ValueError(f"y has shape {y.shape} but X has {pred.shape[0]} samples")
         return float(np.mean(pred == y))
+
+
+def _host(a):
+    """A NumPy view of predictions / labels that may be Dask or array-API arrays."""
+    kind = input_kind(a)
+    if kind == "dask":
+        return a.compute()
+    if kind == "xp":
+        from ._xp import to_numpy
+        return to_numpy(a)
+    return a
+
+
+def _same(a, b):
+    """Parameter equality for repr (arrays and generators compare by identity)."""
+    try:
+        return bool(a == b) if type(a) is type(b) else False
+    except (TypeError, ValueError):
+        return a is b

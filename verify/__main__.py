@@ -1,4 +1,4 @@
-"""`python -m verify`: the full verification report."""
+"""`python -m verify`: the verification report; `python -m verify check FILE.md`: check a derivation."""
 
 import sys
 

@@ -1,43 +1,31 @@
-"""dtype-aware finite-difference steps and default tolerances.
+"""Default tolerances, the per-entry judgement, option validation.
 
-With machine epsilon eps of the parameters' dtype and f computed to relative accuracy ~eps:
+Entry i passes when
 
-- central  (f(x+h) - f(x-h)) / 2h: truncation h^2 f'''/6, rounding eps |f| / h;
-  balanced at h = eps^(1/3) max(1, |x|), error ~ eps^(2/3)  (6e-11 float64, 2e-5 float32).
-- richardson (8[f(x+h) - f(x-h)] - [f(x+2h) - f(x-2h)]) / 12h: truncation h^4 f^(5)/30,
-  balanced at h = eps^(1/5) max(1, |x|), error ~ eps^(4/5)  (3e-13 float64; float32 uses
-  h / 4, see _STEP_FACTOR).
-- complex Im f(x + i h) / h: no subtraction, so h can be tiny (eps^2); error ~ eps.
-- random: a central difference along a unit direction v, step eps^(1/3) max(1, |x|_inf).
+    |a_i - n_i| <= atol_i + rtol max(|a_i|, |n_i|)
 
-A check passes entry i when |a_i - n_i| <= atol_i + rtol * max(|a_i|, |n_i|) (a mixed
-tolerance: relative for large entries, absolute near zero). Default atol_i is the rounding
-noise of that entry's difference quotient, max(c eps max(1, |f(x)|), 4 sigma) / h_i, where
-sigma is the measured change of f when every parameter moves by a few ulps (4 extra calls of
-f). It depends on f and the entry's own step only, never on the size of *other* gradient
-entries, so a large array (or a large entry) cannot hide an error in a small one, and
-entries near zero never blow up. Truncation error is handled by refinement (see
-`verify.check`): entries outside tolerance are re-derived with smaller steps and
-Richardson extrapolation, and judged against that estimate's own error bound.
+(a mixed tolerance: relative for large entries, absolute near zero). The default atol_i is
+the rounding noise of entry i's own difference quotient: KAPPA standard deviations of it,
+computed from the *measured* noise nu of f (`verify.steps.measure_noise`) and the entry's
+own step: nu / (sqrt(2) h_i) for a central difference, 1.34x that for Richardson's
+(4 D(h) - D(2h)) / 3. It never depends on the size of *other* entries, so a large array
+cannot hide an error in a small one. rtol covers the truncation error left at the chosen
+step; entries outside tolerance are refined (`verify.refine`), never with a looser bound.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from verify.steps import KAPPA, central_noise
 
 METHODS = ("central", "richardson", "complex", "random")
 
-# step h = factor * eps^power * max(1, |x|), per method; factor per dtype (by itemsize).
-# float32 Richardson: eps^(1/5) = 0.04 is a macroscopic step, so it is shrunk 4x
-# (measured on drawn softmax problems with |x| <= 5: error 17x the tolerance at factor 1,
-# 0.2x at factor 1/4); float64 keeps factor 1 (benchmark accuracy 8e-12).
-_STEP_POWER = {"central": 1 / 3, "richardson": 1 / 5, "random": 1 / 3}
-_STEP_FACTOR = {"richardson": {8: 1.0, 4: 0.25}}
-
-# default rtol per method and dtype: loose enough for the method's error on ordinary
-# problems (measured worst error / tolerance <= 0.75 over 1500 drawn softmax problems with
-# entries up to 5 and logits up to ~200), tight enough that a gradient 1% off fails in
-# float32. Other dtypes: 0.25 eps^(1/3).
+# default rtol per method and dtype itemsize (other dtypes: 0.25 eps^(1/3)): loose enough
+# for the method's truncation error on ordinary problems, tight enough that a gradient 1% off
+# fails in float32
 _RTOL = {
     "central": {8: 1.5e-6, 4: 1.2e-3},
     "richardson": {8: 5e-7, 4: 6e-4},
@@ -45,10 +33,8 @@ _RTOL = {
     "random": {8: 1.5e-6, 4: 1.2e-3},
 }
 
-# multiplier of eps * |f| / h in the rounding-noise floor of atol
-_NOISE_FACTOR = {"central": 8.0, "richardson": 8.0, "complex": 0.0, "random": 8.0}
-# noise of the stencil in units of (f noise) / h: central 2/2, richardson (8+8+1+1)/12
-_AMPLIFICATION = {"central": 1.0, "richardson": 1.5, "random": 1.0}
+# rounding of (4 D(h) - D(2h)) / 3 in units of the rounding of D(h): sqrt(16 + 1/4) / 3
+RICHARDSON_AMPLIFICATION = math.sqrt(16.0 + 0.25) / 3.0
 
 
 def check_method(method):
@@ -57,51 +43,42 @@ def check_method(method):
     return method
 
 
-def machine_eps(dtype):
-    return float(np.finfo(dtype).eps)
-
-
-def steps(x, method, dtype, eps=None):
-    """Per-entry steps h_i for flat parameters `x` (float64 vector of values).
-
-    ``eps`` (user override) is a relative step: h_i = eps * max(1, |x_i|); for
-    ``method="complex"`` it is the absolute imaginary step.
-    """
-    e = machine_eps(dtype)
-    if method == "complex":
-        return np.full(x.shape, e * e if eps is None else float(eps))
-    if eps is None:
-        factor = _STEP_FACTOR.get(method, {}).get(np.dtype(dtype).itemsize, 1.0 if method != "richardson" else 0.25)
-        rel = factor * e ** _STEP_POWER[method]
-    else:
-        rel = float(eps)
-    return rel * np.maximum(1.0, np.abs(x))
-
-
 def default_rtol(method, dtype):
     itemsize = np.dtype(dtype).itemsize
-    return _RTOL[method].get(itemsize, 0.25 * machine_eps(dtype) ** (1 / 3))
+    return _RTOL[method].get(itemsize, 0.25 * float(np.finfo(dtype).eps) ** (1 / 3))
 
 
-def noise_floor(method, dtype, f0, noise_f):
-    """Rounding noise of one difference of f: max(c eps max(1, |f0|), 4 * measured noise)."""
-    return max(_NOISE_FACTOR[method] * machine_eps(dtype) * max(1.0, abs(f0)), 4.0 * noise_f)
-
-
-def noise_atol(method, dtype, f0, noise_f, h):
-    """Per-entry rounding noise of the difference quotient: amplification * noise_floor / h_i.
-
-    For ``method="complex"`` there is no subtractive cancellation: returns zeros (the
-    caller adds a per-array floor).
-    """
+def noise_atol(method, nu, h):
+    """KAPPA standard deviations of the rounding noise of each entry's difference quotient."""
     if method == "complex":
         return np.zeros(np.shape(h))
-    return _AMPLIFICATION[method] * noise_floor(method, dtype, f0, noise_f) / np.asarray(h, dtype=float)
+    amp = RICHARDSON_AMPLIFICATION if method == "richardson" else 1.0
+    return KAPPA * amp * central_noise(nu, h)
+
+
+def judge(a, num, atol_i, rtol):
+    """Errors of analytic `a` against numeric `num` and the mixed tolerance.
+
+    Returns
+    -------
+    dict with ``err`` |a - n|, ``rel`` |a - n| / max(|a|, |n|), ``tol`` atol_i + rtol
+    max(|a|, |n|), ``ratio`` err / tol (inf where either side is not finite), ``finite``.
+    """
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(a) & np.isfinite(num)
+        err = np.abs(a - num)
+        big = np.maximum(np.abs(a), np.abs(num))
+        tol_i = atol_i + rtol * big
+        ratio = np.where(finite, err / np.where(tol_i > 0, tol_i, np.finfo(float).tiny), np.inf)
+        rel = np.where(big > 0, err / np.where(big > 0, big, 1.0), 0.0)
+    return {"err": err, "rel": rel, "tol": tol_i, "ratio": ratio, "finite": finite}
 
 
 def validate_tolerance(name, value):
     if value is None:
         return None
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a non-negative number, got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -109,3 +86,10 @@ def validate_tolerance(name, value):
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
     return v
+
+
+def validate_count(name, value):
+    """A positive int option (sample, directions, columns)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)

@@ -58,8 +58,10 @@ def _iter(arrays, entries):
     return _all_entries(arrays) if entries is None else _entries(arrays, entries)
 
 
-def central(call, arrays, x, h, dtypes, entries=None):
+def central(call, arrays, x, h, dtypes, entries=None, *, values=False):
     """Central differences for the selected entries (all when ``entries`` is None).
+
+    With ``values=True`` returns ``(D, f(x + h e_i), f(x - h e_i))`` (float64 vectors).
 
     Parameters
     ----------
@@ -81,8 +83,10 @@ def central(call, arrays, x, h, dtypes, entries=None):
         flat[j] = vm
         fm.append(call())
         flat[j] = x0
-    fp, fm = _values(fp, "central differences"), _values(fm, "central differences")
-    return (fp.astype(np.float64) - fm.astype(np.float64)) / (xp - xm)
+    fp = _values(fp, "central differences").astype(np.float64)
+    fm = _values(fm, "central differences").astype(np.float64)
+    d = (fp - fm) / (xp - xm)
+    return (d, fp, fm) if values else d
 
 
 def richardson(call, arrays, x, h, dtypes, entries=None, *, parts=False):

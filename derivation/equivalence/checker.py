@@ -1,42 +1,47 @@
 """Is ``lhs == rhs``?  Proved exactly, refuted by a counterexample, or unknown.
 
 ``equivalent(lhs, rhs, assume=..., timeout=...)`` is the checker the rest of the
-project builds on.  Claims are about *real* values of all symbols, wherever
-both sides are defined, under the assumed equations:
+project builds on.  Claims are about *real* values of all symbols, at every point
+where both sides *as typed* are defined, under the assumed equations:
 
 * **proved** only by exact symbolic reasoning: the assumptions are solved for
-  one symbol each and substituted, then cheap exact normalisations are tried in
-  order (structural equality, ``expand``, ``cancel``, exp/log normalisation with
-  positive exp-atoms followed by ``cancel``), and ``simplify`` as a bounded last
-  resort (see ``derivation.equivalence.normalise``);
+  one symbol each and substituted (only solutions proved exact), then cheap exact
+  normalisations are tried in order (structural equality, ``expand``, ``cancel``,
+  exp/log normalisation with positive exp-atoms followed by ``cancel``), and
+  ``simplify`` as a bounded last resort (see ``derivation.equivalence.normalise``).
+  They work on SymPy's evaluated form of the input, an identity wherever the typed
+  form is defined (``sqrt(x)**2`` -> x holds for x >= 0);
 * **refuted** only with a concrete point that satisfies the assumptions where
-  both sides are real and finite and differ, found at 40 digits and confirmed
+  both typed sides are real and finite and differ, found at 40 digits and confirmed
   exactly (rational arithmetic) or by interval arithmetic at 80-320 digits,
-  which cancellation cannot fool (see ``derivation.equivalence.sampling``);
-* **unknown** otherwise, always within the time budget: the whole decision runs
-  in a forked child process that is killed at the deadline, and symbolic steps
-  that may be slow (large inputs, high degrees, big numbers) run in their own
-  killable grandchild so that sampling still gets its share of the time
+  which cancellation cannot fool (see ``derivation.equivalence.sampling`` and the
+  reusable standard ``derivation.equivalence.confirm``);
+* **unknown** otherwise, always within the time budget: the decision (parsing
+  included) runs in a long-lived checker process that is killed at the deadline
+  and replaced (``derivation.equivalence.worker``), and symbolic steps that may be
+  slow (large inputs, high degrees, big numbers) run in their own killable
+  grandchild so that sampling still gets its share of the time
   (``derivation.equivalence.budget``).
 
 Inputs are real-valued expressions: SymPy expressions with the imaginary unit
 ``I`` or another non-real constant (``(-1)**(1/3)``, ``log(-2)``) get
-"unknown" (the parser refuses such constants in text).
-"""
+"unknown" (the parser refuses such constants in text)."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import time
 from dataclasses import dataclass, field
 
 import mpmath
 import sympy
 
+from derivation.equivalence import worker
 from derivation.equivalence.assumptions import natural_key, solve_assumptions
 from derivation.equivalence.budget import FORK_AVAILABLE, BudgetExceeded, Deadline, run_bounded
+from derivation.equivalence.inputs import (
+    as_equations, as_expr, check_input, check_timeout, prepare,
+)
 from derivation.equivalence.normalise import (
     METHOD_STRUCTURAL, cheap_proof, expanded_terms, node_count, non_real_constant,
     simplify_proof,
@@ -98,7 +103,7 @@ class Verdict:
     elapsed : float
         Seconds spent.
 
-    ``bool(verdict)`` is True iff ``status == "proved"``.
+    ``verdict.ok`` and ``bool(verdict)`` are True iff ``status == "proved"``.
     """
 
     status: str
@@ -113,6 +118,11 @@ class Verdict:
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+
+    @property
+    def ok(self) -> bool:
+        """True iff ``status == "proved"``."""
+        return self.status == "proved"
 
     def __bool__(self):
         return self.status == "proved"
@@ -135,100 +145,31 @@ class Verdict:
         return f"{text} {self.reason} [{self.elapsed:.2f} s]"
 
 
-# ---- input handling -----------------------------------------------------------
-def _as_expr(value, name):
-    if isinstance(value, str):
-        from derivation.parsing.api import parse  # lazy: the parser is optional for SymPy inputs
-
-        return parse(value)
-    if isinstance(value, sympy.Basic):
-        if not isinstance(value, sympy.Expr):
-            raise TypeError(f"{name} must be a SymPy expression or a string, "
-                            f"got {value!r} ({type(value).__name__})")
-        return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Number):
-        raise TypeError(f"{name} must be a SymPy expression or a string, "
-                        f"got {value!r} ({type(value).__name__})")
-    if isinstance(value, numbers.Integral):
-        return sympy.Integer(int(value))
-    if isinstance(value, numbers.Rational):
-        return sympy.Rational(int(value.numerator), int(value.denominator))
-    if isinstance(value, numbers.Real) and math.isfinite(value):
-        return sympy.Rational(repr(float(value)))  # the decimal the user wrote
-    raise TypeError(f"{name} must be a finite real number, a SymPy expression or a string, "
-                    f"got {value!r}")
+# ---- operators typed by the user: derivatives, sums with concrete bounds ------------------
+_MAX_SUM_TERMS = 2000
 
 
-def _as_equations(assume):
-    if assume is None:
-        return ()
-    if isinstance(assume, (str, sympy.Basic)):
-        assume = (assume,)
-    try:
-        items = list(assume)
-    except TypeError:
-        raise ValueError(f"assume must be a sequence of equations, got {assume!r}") from None
-    equations = []
-    for item in items:
-        if isinstance(item, str):
-            from derivation.parsing.api import parse_equation
-
-            item = parse_equation(item)
-        if item is sympy.true:
-            continue  # an equation SymPy already decided is true, e.g. Eq(x, x)
-        if item is sympy.false:
-            raise ValueError("assumption is false (an equation SymPy already decided, "
-                             "e.g. Eq(1, 2)); assumptions must be satisfiable")
-        if not isinstance(item, sympy.Equality):
-            raise ValueError(f"assumption {item!r} is not an equation "
-                             "(expected sympy.Eq or a string 'lhs = rhs')")
-        equations.append(item)
-    return tuple(equations)
+def _concrete_sum(e):
+    if not isinstance(e, (sympy.Sum, sympy.Product)):
+        return False
+    count = 1
+    for limit in e.limits:
+        if len(limit) != 3 or not (limit[1].is_Integer and limit[2].is_Integer):
+            return False
+        count *= max(0, int(limit[2]) - int(limit[1]) + 1)
+    return count <= _MAX_SUM_TERMS
 
 
-def _check_timeout(timeout):
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f"timeout must be a positive finite number of seconds, got {timeout!r}")
-
-
-def _prepare(exprs):
-    """Real symbols and exact decimals.
-
-    Symbols not declared real become real symbols of the same name (claims are
-    about real values); Floats become the exact decimal they print as.
-    Returns the rewritten expressions and the map back to the given symbols.
-    """
-    symbols = set()
-    floats = set()
-    for e in exprs:
-        symbols |= e.free_symbols
-        floats |= e.atoms(sympy.Float)
-    forward, back = {}, {}
-    for s in symbols:
-        if s.is_real is True:
-            back.setdefault(s, s)
-            continue
-        real = sympy.Dummy(s.name, real=True) if isinstance(s, sympy.Dummy) else sympy.Symbol(s.name, real=True)
-        forward[s] = real
-        back.setdefault(real, s)
-    for f in floats:
-        forward[f] = sympy.Rational(str(f)) if f.is_finite else f
-    if not forward:
-        return list(exprs), back
-    return [e.xreplace(forward) for e in exprs], back
-
-
-def _evaluate_derivatives(expr):
-    """Unevaluated ``Derivative`` nodes of low order on small expressions, done.
+def evaluate_operators(expr):
+    """Unevaluated ``Derivative`` nodes of low order on small expressions, and ``Sum`` /
+    ``Product`` with concrete integer bounds (at most 2000 terms), done.
 
     Larger ones stay unevaluated (no proof, no sample values: "unknown").
     """
-    if not expr.has(sympy.Derivative) or node_count(expr, 5000) >= 5000:
+    if not expr.has(sympy.Derivative, sympy.Sum, sympy.Product) or node_count(expr, 5000) >= 5000:
         return expr
     return expr.replace(
-        lambda e: isinstance(e, sympy.Derivative) and e.derivative_count <= 3,
+        lambda e: (isinstance(e, sympy.Derivative) and e.derivative_count <= 3) or _concrete_sum(e),
         lambda e: e.doit())
 
 
@@ -255,37 +196,53 @@ def _symbolic(func, L, R, until, small):
 
 
 def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
-    """Decide whether ``lhs == rhs`` for all real symbol values (where defined).
+    """Decide whether ``lhs == rhs`` at every real point where both sides, as typed, are defined.
+
+    Semantics: the claim is that for all real values of the symbols (respecting their
+    SymPy assumptions: ``integer``, ``odd``, ``positive``, ...) that satisfy every
+    assumption and at which *both sides as typed* have a real, finite value, the two
+    values are equal.  "As typed" matters: ``sqrt(x)**2`` has no real value at x < 0
+    (even though SymPy would rewrite it to x), ``x/x`` none at 0, ``log(u)`` none at
+    u <= 0; no counterexample is ever taken at such a point.  ``Indexed`` atoms
+    (``w[1, 2]``) are real variables like symbols.
 
     Parameters
     ----------
     lhs, rhs : sympy.Expr, str or real number
-        Strings are parsed with :func:`derivation.parsing.parse` (no ``eval``).
+        Strings are parsed with :func:`derivation.parsing.parse` (no ``eval``), inside
+        the time budget.  Floats (Python or ``sympy.Float``) are read as their exact
+        binary value (``2.0**70`` is 2**70; ``0.1`` is not 1/10: pass ``"0.1"``).
     assume : iterable of sympy.Eq or str
         Equations among the symbols, e.g. ``Eq(y1 + y2, 1)`` or ``"y'_1 + y'_2 = 1"``.
         Each is solved for one symbol (a linear one if possible, the last by name,
-        e.g. y'_n) which is then substituted into both sides.
+        e.g. y'_n); a solution is substituted in proofs only when it is proved exact,
+        else it only generates sample points.
     timeout : float
-        Hard budget in seconds; the verdict comes back within about
-        ``timeout + 0.3`` s whatever the input (the decision runs in a forked
-        child process that is killed at the deadline).
+        Hard budget in seconds, parsing included; the verdict comes back within about
+        ``timeout + 0.3`` s whatever the input.  The decision runs in a long-lived
+        checker process (reused across calls: warm SymPy cache, no fork per call) that
+        is killed and replaced when a budget runs out.
 
     Returns
     -------
     Verdict
-        ``status`` "proved" (exact symbolic proof of lhs - rhs == 0), "refuted"
-        (with ``counterexample``, a point satisfying the assumptions where both
-        sides are real, finite and differ, confirmed exactly or by interval
-        arithmetic) or "unknown" (also for inputs with non-real constants such
-        as ``sympy.I``).
+        ``status`` "proved" (exact symbolic proof), "refuted" (with ``counterexample``:
+        a point satisfying the assumptions where both sides as typed are real, finite
+        and differ, confirmed exactly or by interval arithmetic -- the standard of
+        :func:`derivation.equivalence.confirm_counterexample`) or "unknown" with the
+        reason: e.g. "time budget exhausted", a non-real constant such as
+        ``sympy.I``, or **contradictory assumptions** (when they are proved to have no
+        common solution the verdict is "unknown" and the reason starts with "the
+        assumptions are contradictory": nothing is proved from a contradiction).
+        ``.ok`` is True iff proved.
 
     Raises
     ------
     TypeError
         If lhs or rhs is not an expression (e.g. a list or None).
     ValueError
-        If an assumption is not an equation or the assumptions contradict each
-        other; ``derivation.errors.ParseError`` for unparsable strings.
+        If an assumption is not an equation; ``derivation.errors.ParseError`` (a
+        ValueError) for unparsable strings.
 
     Examples
     --------
@@ -295,33 +252,46 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
     >>> equivalent(sympy.log(e1 / (e1 + e2)), V1 - sympy.log(e1 + e2)).status
     'proved'
     """
-    _check_timeout(timeout)
+    check_timeout(timeout)
     deadline = Deadline(timeout)
-    given_lhs = _as_expr(lhs, "lhs")
-    given_rhs = _as_expr(rhs, "rhs")
-    equations = _as_equations(assume)
+    check_input(lhs, "lhs")
+    check_input(rhs, "rhs")
+    if not isinstance(assume, str) and assume is not None:
+        try:
+            assume = tuple(assume) if not isinstance(assume, sympy.Basic) else assume
+        except TypeError:
+            raise ValueError(f"assume must be a sequence of equations, got {assume!r}") from None
     if not FORK_AVAILABLE:  # pragma: no cover - platform dependent (no hard bound)
-        return _decide(given_lhs, given_rhs, equations, deadline)
+        return _decide(lhs, rhs, assume, deadline)
     try:
-        verdict = run_bounded(_decide, (given_lhs, given_rhs, equations, deadline),
+        verdict = worker.call(_decide, (lhs, rhs, assume, deadline),
                               deadline.remaining() + _GRACE, reraise=(ValueError, TypeError))
     except BudgetExceeded:
-        reason = ("Neither proved nor refuted: time budget used up (a symbolic or numeric "
-                  "step could not finish; it was stopped).")
+        reason = ("Neither proved nor refuted: time budget exhausted (parsing, a symbolic or "
+                  "a numeric step could not finish; it was stopped).")
     except RuntimeError as exc:
         reason = f"Neither proved nor refuted: the check failed ({exc})."
     else:
         return dataclasses.replace(verdict, elapsed=deadline.elapsed())
+    equations = assume if isinstance(assume, tuple) and all(
+        isinstance(e, sympy.Equality) for e in assume) else ()
     return Verdict("unknown", method="none", assumptions=equations, reason=reason,
                    elapsed=deadline.elapsed())
 
 
-def _decide(given_lhs, given_rhs, equations, deadline):
-    """The decision itself (runs in a killable child process, see ``equivalent``)."""
+def _decide(lhs, rhs, assume, deadline):
+    """The decision itself (runs in the bounded checker process, see ``equivalent``)."""
+    given_lhs, given_rhs = as_expr(lhs, "lhs"), as_expr(rhs, "rhs")
+    all_equations = as_equations(assume)
+    equations = tuple(eq for eq in all_equations if eq is not sympy.false)
 
     def verdict(status, **kwargs):
         return Verdict(status, assumptions=equations, elapsed=deadline.elapsed(), **kwargs)
 
+    if len(equations) < len(all_equations):
+        return verdict("unknown", method="none", reason=(
+            "the assumptions are contradictory: an equation is false as given (e.g. "
+            "Eq(1, 2)); nothing can be proved or refuted under them."))
     for side, expr in (("lhs", given_lhs), ("rhs", given_rhs),
                        *(("an assumption", sympy.Tuple(eq.lhs, eq.rhs)) for eq in equations)):
         bad = non_real_constant(expr)
@@ -330,21 +300,21 @@ def _decide(given_lhs, given_rhs, equations, deadline):
                 f"{side} contains the non-real number {bad}; only real-valued expressions "
                 "can be decided (claims are about real values of real symbols)."))
 
-    decimals = ""
-    if any(e.has(sympy.Float) for e in (given_lhs, given_rhs, *equations)):
-        decimals = " (Decimal numbers were read as the exact fractions they denote.)"
-    prepared, back = _prepare([given_lhs, given_rhs, *(sympy.Tuple(eq.lhs, eq.rhs) for eq in equations)])
-    left, right = (_evaluate_derivatives(e) for e in prepared[:2])
-    eqs = []
-    for pair in prepared[2:]:
-        eq = sympy.Eq(pair[0], pair[1], evaluate=False)
-        if pair[0] == pair[1]:
-            continue
-        eqs.append(eq)
+    # derivatives and concrete sums first: a bound index must not become an atom
+    given_lhs, given_rhs = evaluate_operators(given_lhs), evaluate_operators(given_rhs)
+    prep = prepare([given_lhs, given_rhs, *(sympy.Tuple(eq.lhs, eq.rhs) for eq in equations)])
+    decimals = prep.float_note
+    left, right = prep.evaluated[:2]
+    typed_left, typed_right = prep.typed[:2]
+    eqs = [sympy.Eq(p[0], p[1], evaluate=False) for p in prep.evaluated[2:] if p[0] != p[1]]
     solved = solve_assumptions(eqs)
+    if solved.contradiction:
+        return verdict("unknown", method="none", reason=(
+            f"the assumptions are contradictory ({solved.contradiction}); nothing can be "
+            "proved or refuted under them."))
     notes = [f"assumption {n}" for n in solved.notes]
 
-    # ---- exact reasoning, cheap normalisations first ----
+    # ---- exact reasoning on the evaluated forms (identities wherever the typed form is defined) ----
     L, R = left.xreplace(solved.proof), right.xreplace(solved.proof)
     for side, expr in (("lhs", L), ("rhs", R)):
         if expr.has(*_NOT_FINITE):
@@ -362,7 +332,8 @@ def _decide(given_lhs, given_rhs, equations, deadline):
     def until(share):  # a share of the time still left, as an absolute deadline
         return deadline.end - (1 - share) * deadline.remaining()
 
-    sampler = Sampler(left, right, eqs, solved)
+    # ---- counterexamples on the typed forms (their domain) ----
+    sampler = Sampler(typed_left, typed_right, eqs, solved)
     found, cheap_note = None, ""
     if not small:
         # most wrong steps fall at the first few points: look before heavy work
@@ -386,16 +357,21 @@ def _decide(given_lhs, given_rhs, equations, deadline):
     if found is None:
         found = sampler.run(deadline.end, _SAMPLES_TOTAL)
 
+    if found is not None and prep.indexed_clash:
+        notes.append("a difference was found, but indexed atoms with symbolic indices could "
+                     "coincide (e.g. x[j] and x[1] at j = 1), so it is not confirmed")
+        found = None
     if found is not None:
-        point = {back.get(s, s): v for s, v in found.point.items()}
+        point = {prep.back.get(s, s): v for s, v in found.point.items()}
         return verdict(
             "refuted", counterexample=point, lhs_value=found.lhs_value,
             rhs_value=found.rhs_value,
             method=f"counterexample (sampled at {DPS} digits, {found.how})",
             reason=(f"lhs - rhs = {_number_text(found.difference, 6)} at the counterexample"
-                    + (" (which satisfies the assumptions)" if equations else "") + "."))
+                    + (" (which satisfies the assumptions)" if equations else "") + "."
+                    + decimals))
     if deadline.expired():
-        notes.append("time budget used up")
+        notes.append("time budget exhausted")
     reason = ("Neither proved nor refuted: no exact normalisation reached 0; no counterexample: "
               + sampler.describe() + ". " + "; ".join(notes))
-    return verdict("unknown", method="none", reason=reason.strip())
+    return verdict("unknown", method="none", reason=(reason.strip() + decimals))

@@ -253,27 +253,42 @@ def explog(lhs, rhs):
     return both[0], both[1]
 
 
+_EXP_LIKE = (sympy.exp, sympy.log, sympy.sinh, sympy.cosh, sympy.tanh)
+
+
+def _explog_zero(lhs, rhs, expand_first):
+    normalised = explog(lhs, rhs)
+    if normalised is None:
+        return False
+    difference = normalised[0] - normalised[1]
+    if difference == 0:
+        return True
+    return sympy.cancel(sympy.expand(difference) if expand_first else difference) == 0
+
+
 def cheap_proof(lhs, rhs):
     """Try the cheap exact normalisations in order; the method name or None.
 
-    Order: structural equality, ``expand``, ``cancel``, exp/log normalisation
-    followed by ``cancel``.  Callers bound the cost (size checks or subprocess).
+    Order: structural equality; for inputs with exp/log, the exp/log normalisation
+    followed by ``cancel`` (cheap on softmax-like sums, where a plain ``expand``
+    multiplies out exponentials); ``expand``; ``cancel``; exp/log normalisation
+    followed by ``expand`` and ``cancel``.  Callers bound the cost (size checks or
+    subprocess).
     """
     if lhs == rhs:
         return METHOD_STRUCTURAL
     difference = lhs - rhs
     if difference == 0:
         return METHOD_STRUCTURAL
+    exp_like = difference.has(*_EXP_LIKE)
+    if exp_like and _explog_zero(lhs, rhs, expand_first=False):
+        return METHOD_EXPLOG
     if sympy.expand(difference) == 0:
         return METHOD_EXPAND
     if sympy.cancel(difference) == 0:
         return METHOD_CANCEL
-    normalised = explog(lhs, rhs)
-    if normalised is not None:
-        left, right = normalised
-        difference = left - right
-        if difference == 0 or sympy.cancel(sympy.expand(difference)) == 0:
-            return METHOD_EXPLOG
+    if exp_like and _explog_zero(lhs, rhs, expand_first=True):
+        return METHOD_EXPLOG
     return None
 
 

@@ -135,6 +135,9 @@ def _eval(expr, env, dps, memo):
         if arg <= 0:
             raise Undefined("log of a non-positive number")
         value = mpmath.log(arg)
+    elif isinstance(expr, sympy.KroneckerDelta) and len(expr.args) == 2:
+        i, j = (_eval(a, env, dps, memo) for a in expr.args)
+        value = mpmath.mpf(1 if i == j else 0)
     elif isinstance(expr, (sympy.Max, sympy.Min)):
         values = [_eval(a, env, dps, memo) for a in expr.args]
         value = max(values) if isinstance(expr, sympy.Max) else min(values)
@@ -322,6 +325,14 @@ def _ieval(expr, env, dps, memo):
         if func(a) != func(b):
             raise Undefined(f"{name} is not constant on the interval")
         value = _IV.mpf(func(a))
+    elif isinstance(expr, sympy.KroneckerDelta) and len(expr.args) == 2:
+        (ia, ib), (ja, jb) = (bounds(_ieval(a, env, dps, memo)) for a in expr.args)
+        if ia == ib == ja == jb:
+            value = _IV.mpf(1)
+        elif ib < ja or jb < ia:
+            value = _IV.mpf(0)
+        else:
+            raise Undefined("KroneckerDelta of overlapping intervals")
     elif isinstance(expr, (sympy.Max, sympy.Min)):
         ends = [bounds(_ieval(a, env, dps, memo)) for a in expr.args]
         pick = max if isinstance(expr, sympy.Max) else min

@@ -85,19 +85,24 @@ def _rational_function(expr):
     return True
 
 
+# SymPy assumptions a sample value must respect (a Rational decides all of them)
+_FACTS = ("integer", "noninteger", "odd", "even", "positive", "negative", "nonnegative",
+          "nonpositive", "nonzero", "zero", "prime", "composite", "rational", "irrational")
+
+
 def _fits(symbol, value):
-    """Whether ``value`` respects the symbol's own SymPy assumptions."""
-    if symbol.is_integer and not value.is_integer:
-        return False
-    if symbol.is_positive and not value > 0:
-        return False
-    if symbol.is_nonnegative and not value >= 0:
-        return False
-    if symbol.is_negative and not value < 0:
-        return False
-    if symbol.is_nonpositive and not value <= 0:
-        return False
-    return not (symbol.is_nonzero and value == 0)
+    """Whether ``value`` respects the symbol's own SymPy assumptions (odd, positive, ...)."""
+    for fact in _FACTS:
+        wanted = getattr(symbol, f"is_{fact}")
+        if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
+            return False
+    return True
+
+
+# values tried, in order, when a structured value does not fit a symbol
+_FALLBACK = [sympy.Integer(v) for v in (1, -1, 2, -2, 3, -3, 0, 5, 7, 11, -5)] + [
+    sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Rational(3, 2)] + [
+    sympy.Integer(v) for v in range(4, 60)] + [sympy.Integer(-v) for v in range(4, 60)]
 
 
 class Sampler:
@@ -140,17 +145,42 @@ class Sampler:
         self.skipped = 0     # points outside the domain / assumptions not satisfiable
 
     # ---- point generation -------------------------------------------------
+    def reseed(self, seed: int):
+        """Restart the random points from ``seed`` (structured points first again)."""
+        self.rng = random.Random(seed)
+        self.points = self._points()
+
+    def _fallback(self, s):
+        return next((v for v in _FALLBACK if _fits(s, v)), None)
+
+    def _draw(self, s, count):
+        """A random value for ``s`` that fits its assumptions (None if none found)."""
+        integer = bool(s.is_integer)
+        for attempt in range(40):
+            spread = 3 if attempt < 20 else 9
+            if count <= 40 or integer:
+                value = sympy.Integer(self.rng.randint(-spread - (count > 40) * 6,
+                                                       spread + (count > 40) * 6))
+            else:
+                q = self.rng.randint(1, 7 if count <= 200 else 97)
+                value = sympy.Rational(self.rng.randint(-3 * q, 3 * q), q)
+            if _fits(s, value):
+                return value
+        return self._fallback(s)
+
     def _points(self):
         k = len(self.free)
         seen = set()
+        fallback = [self._fallback(s) for s in self.free]
+        if any(v is None for v in fallback):
+            return  # a symbol no rational value fits (e.g. declared irrational)
 
         def emit(values):
-            values = tuple(sympy.Rational(v) for v in values)
+            values = tuple(v if _fits(s, v) else f
+                           for s, v, f in zip(self.free, map(sympy.Rational, values), fallback))
             if values in seen:
                 return None
             seen.add(values)
-            if not all(_fits(s, v) for s, v in zip(self.free, values)):
-                return None
             return dict(zip(self.free, values))
 
         half = sympy.Rational(1, 2)
@@ -167,26 +197,14 @@ class Sampler:
                 yield point
         if k == 0:
             return
-        count = 0
-        while True:
+        count = misses = 0
+        while misses < 10 ** 4:  # a tiny search space is exhausted
             count += 1
-            if count <= 40:
-                values = [self.rng.randint(-3, 3) for _ in range(k)]
-            elif count <= 200:
-                values = []
-                for _ in range(k):
-                    q = self.rng.randint(1, 7)
-                    values.append(sympy.Rational(self.rng.randint(-3 * q, 3 * q), q))
-            else:
-                values = []
-                for _ in range(k):
-                    q = self.rng.randint(1, 97)
-                    values.append(sympy.Rational(self.rng.randint(-3 * q, 3 * q), q))
-            point = emit(values)
-            if point is not None:
-                yield point
-            elif count > 10 ** 5:  # tiny search space exhausted
-                return
+            point = emit([self._draw(s, count) for s in self.free])
+            if point is None:
+                misses += 1
+                continue
+            yield point
 
     # ---- evaluation ---------------------------------------------------------
     def _environment(self, point, dps, deadline):
@@ -228,20 +246,25 @@ class Sampler:
         return (env, evaluate(self.lhs, env, dps, deadline),
                 evaluate(self.rhs, env, dps, deadline))
 
-    def check(self, point, deadline):
+    def check(self, point, deadline, screen=True):
         """A confirmed Counterexample at ``point``, False (not one) or None
-        (outside the domain); raises OutOfTime."""
+        (outside the domain); raises OutOfTime.
+
+        With ``screen`` (the search), points whose sides agree to ``REL_TOL`` at
+        ``DPS`` digits are dismissed at once and interval confirmation stops when the
+        midpoints agree; without it (a given point) every precision is tried.
+        """
         try:
             _, l1, r1 = self._sides(point, DPS, deadline)
         except Undefined:
             return None
         with mpmath.workdps(DPS):
-            if not abs(l1 - r1) > REL_TOL * max(abs(l1), abs(r1)):
+            if screen and not abs(l1 - r1) > REL_TOL * max(abs(l1), abs(r1)):
                 return False
         found = self._exact(point)
         if found is None:
             try:
-                found = self._interval(point, deadline)
+                found = self._interval(point, deadline, persist=not screen)
             except NoInterval:
                 found = self._stable_points(point, deadline)
         if not found:
@@ -310,7 +333,7 @@ class Sampler:
                 env[s] = mpmath.iv.mpf([lo, hi])
         return env
 
-    def _interval(self, point, deadline):
+    def _interval(self, point, deadline, persist=False):
         """Disjoint intervals of the two sides at 80, 160 or 320 digits, else False."""
         for dps in ESCALATION:
             try:
@@ -335,7 +358,7 @@ class Sampler:
             with mpmath.workdps(dps):
                 gap = abs((la + lb) - (ra + rb)) / 2
                 width = (lb - la) + (rb - ra)
-            if not gap > width / 4:
+            if not gap > width / 4 and not persist:
                 return False  # midpoints agree within the widths: most likely equal
         return False
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sympy
 
+from derivation.parsing import ast as A
 from derivation.parsing.common import (
     FUNCTIONS,
     MAX_CALL_DEPTH,
@@ -30,9 +31,10 @@ from derivation.parsing.common import (
     Token,
     check_size,
     finish,
+    recursion_room,
 )
-from derivation.parsing.latex import parse_latex
-from derivation.parsing.latex_tokens import tokenize as tokenize_latex
+from derivation.parsing.latex import TYPOGRAPHY, read_latex
+from derivation.parsing.lower import lower
 from derivation.parsing.sympy_syntax import parse_sympy
 from derivation.parsing.sympy_syntax import tokenize as tokenize_sympy
 from derivation.errors import UnsafeExpressionError
@@ -53,9 +55,6 @@ __all__ = [
 KNOWN_FUNCTIONS = tuple(sorted(FUNCTIONS))
 SYNTAXES = ("auto", "sympy", "latex")
 
-# Typographic characters users paste, mapped one-to-one (positions stay valid).
-_TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00b7": "*", "\u22c5": "*",
-                             "\u00d7": "*", "\u2032": "'"})
 
 
 def detect_syntax(text: str) -> str:
@@ -73,32 +72,52 @@ def parse(text: str, *, syntax: str = "auto") -> sympy.Expr:
         or ``r"-x_j \\left(y_i - \\frac{e^{v_i}}{V}\\right)"``.
     syntax : {"auto", "sympy", "latex"}
         ``"sympy"``: Python-like, ``+ - * / ** ^``, calls such as ``exp(x)``, no implicit
-        multiplication. ``"latex"``: ``\\frac``, ``\\left( \\right)``, ``\\cdot``,
-        implicit multiplication (``2x``, ``x_j (y_i - p_i)``), ``e^{...}``, greek
-        letters. ``"auto"``: LaTeX if the text has a backslash or a brace.
+        multiplication. ``"latex"``: read by :func:`derivation.parsing.read_latex` into the
+        AST, then lowered by :mod:`derivation.parsing.lower` (its docstring lists the
+        readings: ``\\sin 2x`` is sin(2x), ``\\ln V (y)`` is (ln V)·y, ``\\sin^{-1} x`` is
+        asin(x), ``\\frac{d}{dx} x^2`` is the derivative 2x, ``E`` is a variable, ``\\sigma(z)``
+        is σ·z, unknown functions, ellipses and sums without numeric bounds are refused).
+        ``"auto"``: LaTeX if the text has a backslash or a brace.
 
     Returns
     -------
     sympy.Expr
-        Built from constructors; every symbol is ``Symbol(name, real=True)``.
+        Built from constructors; every symbol is ``Symbol(name, real=True)``. Numbers are
+        exact (``0.1`` is 1/10, ``2.0**70`` is 2**70). What was typed is preserved where
+        SymPy's evaluation would erase a domain condition (:mod:`derivation.parsing.domain`):
+        ``sqrt(x)**2``, ``exp(log(x))``, ``x/x``, ``log(x) - log(x)``, ``(x**2)**(1/2)`` and
+        ``exp(2*log(x))`` stay unevaluated nodes (``evaluate=False``) whose subexpressions
+        are exactly the typed ones, so a checker can see where the typed expression is
+        real-valued (x >= 0, x > 0, x != 0, ...). Every other node is evaluated as SymPy
+        does (``x + x`` is ``2*x``, ``log(exp(x))`` is ``x``), dropping no condition.
+        ``exp`` of an argument containing ``log`` is never evaluated (that is how
+        ``exp(10**10*log(2))`` stays small).
 
     Raises
     ------
     ParseError
-        Malformed text; the message names the problem and shows its position.
+        Malformed text, or a construct with no standalone reading; the message names the
+        problem and shows its position. Non-ASCII characters (``x²``, ``√``) are named.
     UnsafeExpressionError
         Hostile or oversized text: too long, nested deeper than ``MAX_DEPTH`` (100)
         or with function calls nested deeper than ``MAX_CALL_DEPTH`` (30) or more than
         ``MAX_CALLS`` (50) calls,
         dunders, ``lambda``/keywords, quotes, attribute access, calls of ``eval`` etc.,
         numbers or numeric powers beyond ``MAX_DIGITS`` (1000) digits, exponents beyond
-        ``MAX_EXPONENT`` (1000).
+        ``MAX_EXPONENT`` (1000). Every input returns or raises within a fraction of a second.
     TypeError
         ``text`` is not a str.
     """
-    src, tokens, parser = _prepare(text, syntax)
+    src, syntax = _prepare(text, syntax)
+    if syntax == "latex":
+        node = _read(src)
+        if isinstance(node, A.Relation):
+            raise src.error(node.start, f"{node.ops[0]!r} found: this is an equation; use "
+                                        "parse_equation for 'lhs = rhs'")
+        return _lower(src, node)
+    tokens = tokenize_sympy(src)
     _refuse_equation(src, tokens)
-    return _run(src, parser, tokens)
+    return _run(src, tokens)
 
 
 def parse_equation(text: str, *, syntax: str = "auto") -> sympy.Eq:
@@ -107,7 +126,19 @@ def parse_equation(text: str, *, syntax: str = "auto") -> sympy.Eq:
     The equation is returned unevaluated (``Eq(x, x)`` stays an equation, not True).
     Same parameters and errors as :func:`parse`; exactly one ``=`` is required.
     """
-    src, tokens, parser = _prepare(text, syntax)
+    src, syntax = _prepare(text, syntax)
+    if syntax == "latex":
+        node = _read(src)
+        ops = node.ops if isinstance(node, A.Relation) else ()
+        if len(ops) != 1 or ops[0] not in ("=", ":="):
+            raise src.error(node.start, f"an equation needs exactly one '=', found "
+                                        f"{sum(op in ('=', ':=') for op in ops)}"
+                                        + (f" and {ops}" if ops else ""))
+        lhs, rhs = node.items
+        if lhs is None:
+            raise src.error(node.start, "the left-hand side of '=' is empty")
+        return sympy.Eq(_lower(src, lhs), _lower(src, rhs), evaluate=False)
+    tokens = tokenize_sympy(src)
     signs = [t for t in tokens if t.kind == "="]
     if len(signs) != 1:
         where = signs[1].pos if len(signs) > 1 else None
@@ -118,8 +149,8 @@ def parse_equation(text: str, *, syntax: str = "auto") -> sympy.Eq:
         raise src.error(signs[0].pos, "the left-hand side of '=' is empty")
     if tokens[k + 1].kind == "end":
         raise src.error(signs[0].pos + len(signs[0].text), "the right-hand side of '=' is empty")
-    lhs = _run(src, parser, lhs_tokens)
-    rhs = _run(src, parser, tokens[k + 1 :])
+    lhs = _run(src, lhs_tokens)
+    rhs = _run(src, tokens[k + 1 :])
     return sympy.Eq(lhs, rhs, evaluate=False)
 
 
@@ -129,15 +160,26 @@ def _prepare(text, syntax):
     if syntax not in SYNTAXES:
         raise ValueError(f"syntax must be one of {SYNTAXES}, got {syntax!r}")
     check_size(text)
-    text = text.translate(_TYPOGRAPHY)
+    text = text.translate(TYPOGRAPHY)
     src = Source(text)
     if not text.strip():
         raise src.error(None, "empty input: enter an expression")
     if syntax == "auto":
         syntax = detect_syntax(text)
-    if syntax == "latex":
-        return src, tokenize_latex(src), parse_latex
-    return src, tokenize_sympy(src), parse_sympy
+    return src, syntax
+
+
+def _read(src: Source) -> A.Node:
+    return read_latex(src.text)
+
+
+def _lower(src: Source, node: A.Node) -> sympy.Expr:
+    try:
+        with recursion_room():
+            expr = lower(src, node)
+    except RecursionError:  # guarded by MAX_DEPTH; this is a last line of defence
+        raise UnsafeExpressionError("expression is nested too deeply") from None
+    return finish(src, expr)
 
 
 def _refuse_equation(src: Source, tokens: list[Token]) -> None:
@@ -147,9 +189,9 @@ def _refuse_equation(src: Source, tokens: list[Token]) -> None:
                                    "use parse_equation for 'lhs = rhs'")
 
 
-def _run(src: Source, parser, tokens: list[Token]) -> sympy.Expr:
+def _run(src: Source, tokens: list[Token]) -> sympy.Expr:
     try:
-        expr = parser(src, tokens)
+        expr = parse_sympy(src, tokens)
     except RecursionError:  # guarded by MAX_DEPTH; this is a last line of defence
         raise UnsafeExpressionError("expression is nested too deeply") from None
     return finish(src, expr)

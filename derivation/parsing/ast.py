@@ -39,7 +39,8 @@ class Name(Node):
 
     ``base``: ``"x"``, ``"alpha"`` (from ``\alpha``), ``"E"``, ``"softmax"`` only when written
     as a name (``\text{J}``); ``primes``: ``y'`` -> 1; ``accent``: ``"hat"``, ``"bar"``,
-    ``"tilde"``, ``"vec"``, ``"dot"`` or None (``\hat{y}`` -> base "y", accent "hat");
+    ``"tilde"``, ``"vec"``, ``"dot"``, ``"ddot"``, the fonts ``"bold"``
+    (``\mathbf``, ``\boldsymbol``), ``"bb"``, ``"cal"``, or None (``\hat{y}`` -> base "y", accent "hat");
     ``sub``: the subscript's items as written, split at commas (``w_{i,j}`` -> (i, j)); a
     comma-free subscript is one item (``w_{ij}`` -> (Word "ij",), ``w_{12}`` -> (Number 12,),
     ``x_{k+1}`` -> (Add,)); ``sub_text``: the subscript's source text ("ij", "1,2").
@@ -137,9 +138,14 @@ class Call(Node):
     ``func``: the function's name ("ln", "log", "exp", "sin", "softmax", "sigmoid", ...);
     ``args``: its arguments (an unbraced argument is read as a mathematician reads it:
     ``\sin 2x`` -> (Mul 2 x); ``\ln V (y'_1 + ...)`` -> (V,), the group being a new factor);
-    ``base``: the log base or None; ``power``: ``\sin^2 x`` -> 2 (``\sin^{-1}`` is refused by
-    the grammar, never read as a reciprocal); ``sub``: a subscript after the call
-    (``softmax(V)_i`` -> (i,)); ``parens``: whether the arguments were in brackets.
+    ``base``: the log base or None; ``power``: ``\sin^2 x`` -> 2 (``\sin^{-1} x`` is the
+    inverse function, func "arcsin" (cos, tan -> "arccos", "arctan"; sinh, cosh, tanh ->
+    "asinh", "acosh", "atanh"), power None; any other negative power is refused by the grammar,
+    never read as a reciprocal); ``sub``: a subscript after the call (``softmax(V)_i`` ->
+    (i,)); ``parens``: whether the arguments were in brackets (``\log{\left(x\right)}``
+    counts as bracketed; ``\exp{x}^2`` is refused as ambiguous). ``\operatorname{f}`` is
+    always a Call, known or not; ``\text{f}``/``\mathrm{f}`` only for a known function name
+    (``latex_commands.FUNCTION_NAMES``), else a Name.
     """
 
     func: str = ""
@@ -219,9 +225,12 @@ class Annotated(Node):
 @dataclass(frozen=True)
 class Seq(Node):
     r"""A comma-separated list: ``x_1, \dots, x_m``; ``k = 1, \dots, N`` is a ``Relation`` whose
-    right side is a ``Seq``."""
+    right side is a ``Seq``. ``sep`` is ``","``, or ``"quad"`` for statements set apart by
+    ``\quad``/``\qquad`` at the top level of a cell (``y_i = \text{softmax}(V_i) \quad
+    \sum_j e^{V_j} = V``: two statements, never one product)."""
 
     items: tuple[Node, ...] = ()
+    sep: str = ","
 
 
 @dataclass(frozen=True)
@@ -244,3 +253,81 @@ class Rows(Node):
     rows: tuple[tuple[Node | None, ...], ...] = ()
     row_spans: tuple[tuple[int, int], ...] = ()
     env: str = "aligned"
+
+
+def show(node: Node | None) -> str:
+    r"""A compact, unambiguous text of a tree (for tests, readings and debugging).
+
+    ``show(read_latex(r"\sin 2x"))`` -> ``"Call(sin, Mul(2, x))"``; names show their
+    decorations (``y'_{i}``, ``hat(y)_{i}``), groups their brackets.
+    """
+    if node is None:
+        return "None"
+    if isinstance(node, Number):
+        return node.text
+    if isinstance(node, Word):
+        return node.text
+    if isinstance(node, Name):
+        text = f"{node.accent}({node.base})" if node.accent else node.base
+        text += "'" * node.primes
+        if node.sub:
+            text += "_{" + ",".join(show(s) for s in node.sub) + "}"
+        return text
+    if isinstance(node, Group):
+        closer = {"(": ")", "[": "]", "\\{": "\\}", "{": "}"}.get(node.delim, node.delim)
+        return f"{node.delim}{show(node.body)}{closer}"
+    if isinstance(node, Text):
+        return f"Text({node.text!r})"
+    if isinstance(node, Dots):
+        return "Dots"
+    if isinstance(node, Add):
+        return "Add(" + ", ".join(show(t) for t in node.terms) + ")"
+    if isinstance(node, Neg):
+        return f"Neg({show(node.arg)})"
+    if isinstance(node, Div):
+        return f"Div({show(node.num)}, {show(node.den)}{', slash' if node.slash else ''})"
+    if isinstance(node, Pow):
+        return f"Pow({show(node.base)}, {show(node.exp)})"
+    if isinstance(node, Abs):
+        return f"Abs({show(node.arg)})"
+    if isinstance(node, Root):
+        index = f", {show(node.index)}" if node.index is not None else ""
+        return f"Root({show(node.radicand)}{index})"
+    if isinstance(node, Mul):
+        parts = [show(node.factors[0])]
+        for f, ex in zip(node.factors[1:], node.explicit[1:]):
+            parts.append(("*" if ex else "") + show(f))
+        return "Mul(" + ", ".join(parts) + ")"
+    if isinstance(node, Call):
+        extra = [f"base={show(node.base)}"] if node.base is not None else []
+        extra += [f"power={show(node.power)}"] if node.power is not None else []
+        extra += ["sub=" + ",".join(show(s) for s in node.sub)] if node.sub else []
+        inner = ", ".join([node.func] + [show(a) for a in node.args] + extra)
+        return f"Call({inner})"
+    if isinstance(node, Relation):
+        parts = [show(node.items[0])]
+        for op, item in zip(node.ops, node.items[1:]):
+            parts += [op, show(item)]
+        return "Rel(" + " ".join(parts) + ")"
+    if isinstance(node, Rows):
+        rows = " \\\\ ".join(" & ".join(show(c) for c in row) for row in node.rows)
+        return f"Rows[{node.env}]({rows})"
+    if isinstance(node, Matrix):
+        rows = " \\\\ ".join(" & ".join(show(c) for c in row) for row in node.rows)
+        return f"Matrix[{node.env}]({rows})"
+    if isinstance(node, Derivative):
+        wrt = ",".join(show(w) + (f"^{o}" if o > 1 else "") for w, o in zip(node.wrt, node.orders))
+        op = "op " if node.operator else ""
+        return f"D[{node.kind} {op}{wrt}]({show(node.of)})"
+    if isinstance(node, Sum):
+        return (f"{node.op.capitalize()}[{show(node.index)}={show(node.lower)}.."
+                f"{show(node.upper)}]({show(node.body)})")
+    if isinstance(node, Annotated):
+        label = f", {show(node.label)}" if node.label is not None else ""
+        return f"{node.kind}({show(node.body)}{label})"
+    if isinstance(node, Seq):
+        return f"Seq[{node.sep}](" + ", ".join(show(i) for i in node.items) + ")"
+    fields = [f for f in node.__dataclass_fields__ if f not in ("start", "end")]
+    inner = ", ".join(show(getattr(node, f)) if isinstance(getattr(node, f), Node)
+                      else repr(getattr(node, f)) for f in fields)
+    return f"{type(node).__name__}({inner})"

@@ -7,12 +7,16 @@ numeric result small, so no parse can hang on ``9**9**9`` or ``1e999999999``.
 
 from __future__ import annotations
 
+import contextlib
 import keyword
+import sys
+import unicodedata
 from dataclasses import dataclass
 
 import sympy
 
 from derivation.errors import ParseError, UnsafeExpressionError
+from derivation.parsing import domain
 
 # --- limits -------------------------------------------------------------------------
 MAX_LENGTH = 2000  # characters of user text
@@ -38,7 +42,19 @@ FUNCTIONS = {
     "sinh": (sympy.sinh, (1,)),
     "cosh": (sympy.cosh, (1,)),
     "tanh": (sympy.tanh, (1,)),
+    "cot": (sympy.cot, (1,)),
+    "sec": (sympy.sec, (1,)),
+    "csc": (sympy.csc, (1,)),
+    "coth": (sympy.coth, (1,)),
+    "asin": (sympy.asin, (1,)),
+    "acos": (sympy.acos, (1,)),
+    "atan": (sympy.atan, (1,)),
+    "asinh": (sympy.asinh, (1,)),
+    "acosh": (sympy.acosh, (1,)),
+    "atanh": (sympy.atanh, (1,)),
 }
+# LaTeX spellings of the same functions
+ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 KNOWN_FUNCTIONS = ", ".join(sorted(FUNCTIONS))
 
 # Names whose appearance is refused as hostile (Python keywords such as lambda/import,
@@ -109,6 +125,23 @@ def check_size(text: str) -> None:
             depth -= 1
 
 
+_SUPERSCRIPTS = "\u00b2\u00b3\u00b9\u2070\u2071\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b\u207f"
+
+
+def char_message(c: str) -> str:
+    """Why the character ``c`` starts no token: superscripts, root signs and other non-ASCII
+    characters are named (``x\u00b2`` -> "write x^2")."""
+    if c in _SUPERSCRIPTS:
+        return (f"superscript character {c!r} is not supported: write a power with '^', "
+                f"e.g. x^2 for x\u00b2")
+    if c == "\u221a":
+        return "the root sign '\u221a' is not supported: write sqrt(...) or \\sqrt{...}"
+    if not c.isascii():
+        name = unicodedata.name(c, "unnamed character")
+        return f"unexpected character {c!r} (U+{ord(c):04X} {name}): write it in ASCII or LaTeX"
+    return f"unexpected character {c!r}"
+
+
 def scan(src: Source, read_token, bad_chars: dict[str, tuple[str, bool]]) -> list[Token]:
     """Tokenize the whole text (the loop both tokenizers share).
 
@@ -125,7 +158,7 @@ def scan(src: Source, read_token, bad_chars: dict[str, tuple[str, bool]]) -> lis
         nxt = read_token(src, i, tokens)
         if nxt is None:
             c = text[i]
-            message, unsafe = bad_chars.get(c, (f"unexpected character {c!r}", False))
+            message, unsafe = bad_chars.get(c, (char_message(c), False))
             raise src.error(i, message, unsafe=unsafe)
         i = nxt
     tokens.append(Token("end", "", len(text)))
@@ -246,7 +279,7 @@ def power(src: Source, pos: int, base: sympy.Expr, exponent: sympy.Expr) -> symp
                 )
     elif base.is_Number and exponent.is_Number:  # never produced (no floats), but be safe
         raise src.error(pos, f"non-rational numeric power {base} ** {exponent}", unsafe=True)
-    result = sympy.Pow(base, exponent)  # may combine: (x**a)**b -> x**(a*b)
+    result = domain.build(sympy.Pow, base, exponent)  # combines (x**a)**b only if domain kept
     check_exponents(src, pos, result, top_only=True)
     return result
 
@@ -268,7 +301,9 @@ def call(src: Source, pos: int, name: str, args: list[sympy.Expr]) -> sympy.Expr
         return power(src, pos, args[0], sympy.Rational(1, 2))
     if name in ("ln", "log"):
         _check_log(src, pos, args)
-    return func(*args)
+    if name == "exp":
+        return domain.exp(args[0])
+    return domain.build(func, *args)
 
 
 def _check_log(src: Source, pos: int, args: list[sympy.Expr]) -> None:
@@ -296,6 +331,20 @@ def finish(src: Source, expr: sympy.Expr) -> sympy.Expr:
     return expr
 
 
+@contextlib.contextmanager
+def recursion_room(frames: int = 6000):
+    """Allow ``frames`` Python frames within the block (the grammars recurse about ten frames
+    per nesting level, MAX_DEPTH levels deep); the old limit is restored after."""
+    old = sys.getrecursionlimit()
+    if old < frames:
+        sys.setrecursionlimit(frames)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() == max(old, frames):
+            sys.setrecursionlimit(old)
+
+
 class Nesting:
     """Counters of a parser: nesting (``MAX_DEPTH``), nested calls (``MAX_CALL_DEPTH``),
     all calls (``MAX_CALLS``)."""
@@ -321,58 +370,3 @@ class Nesting:
     def leave(self, *, call: bool = False) -> None:
         self.depth -= 1
         self.calls -= call
-
-
-class DescentParser:
-    """What both recursive-descent parsers share: the cursor over the tokens, the nesting
-    counters, and the grammar of sums and of signs. Subclasses define ``term()``."""
-
-    def __init__(self, src: Source, tokens: list[Token]):
-        self.src, self.tokens, self.i = src, tokens, 0
-        self.nest = Nesting(src)
-
-    @property
-    def tok(self) -> Token:
-        """The token at the cursor."""
-        return self.tokens[self.i]
-
-    def take(self) -> Token:
-        """Return the token at the cursor and move past it."""
-        t = self.tokens[self.i]
-        self.i += 1
-        return t
-
-    def found(self, t: Token | None = None) -> str:
-        """How to name token ``t`` (default: the one at the cursor) in an error message."""
-        t = t or self.tok
-        if t.kind == "end":
-            return "end of input"
-        return repr("\\" + t.text if t.kind == "cmd" else t.text)
-
-    def expr(self) -> sympy.Expr:
-        """expr := term (('+' | '-') term)*"""
-        terms = [self.term()]
-        while self.tok.kind in ("+", "-"):
-            sign = self.take().kind
-            t = self.term()
-            terms.append(-t if sign == "-" else t)
-        return sympy.Add(*terms)
-
-    def missing_operand(self, t: Token) -> ParseError:
-        """The error for token ``t`` standing where an operand should start."""
-        if t.kind == "end":
-            return self.src.error(t.pos, "unexpected end of input (an operand is missing)")
-        return self.src.error(t.pos, f"unexpected {self.found(t)} (an operand is missing)")
-
-    def negated(self) -> bool:
-        """Skip leading signs ('+' | '-')*; True when an odd number of '-' (negate)."""
-        negative = False
-        while self.tok.kind in ("+", "-"):
-            negative ^= self.take().kind == "-"
-        return negative
-
-    def signed(self, operand) -> sympy.Expr:
-        """('+' | '-')* operand, with ``operand`` the parser method for the operand."""
-        negative = self.negated()
-        value = operand()
-        return -value if negative else value

@@ -1,376 +1,364 @@
-"""Tokenizer and recursive-descent parser for the LaTeX math subset users type.
+r"""The LaTeX grammar: math text -> the AST of :mod:`derivation.parsing.ast`, deciding no reading.
 
-Grammar (implicit multiplication has the same precedence as ``\\cdot``, left to right,
-so ``a/b c`` is ``(a/b) c``)::
+Grammar (commands are in :mod:`derivation.parsing.latex_commands`, names in
+:mod:`derivation.parsing.latex_names`)::
 
-    equation := expr ('=' | '==' | ':=') expr
-    expr     := term (('+' | '-') term)*
-    term     := signed (('*' | '\\cdot' | '\\times' | '/' | '\\div') signed | factor)*
-    signed   := ('+' | '-')* factor
-    factor   := primary ['^' script]
-    primary  := NUMBER | symbol | '(' expr ')' | '[' expr ']' | '{' expr '}' | '\\{' expr '\\}'
-              | '|' expr '|' | '\\frac' arg arg | '\\sqrt' ['[' expr ']'] arg
-              | function ['_' script] ['^' script] (group | factor)
-    symbol   := (letter | '\\alpha' ... | '\\mathrm{' name '}') ('_' sub | "'" | '^\\prime'
-                | '^' script)*
-    script   := '{' expr '}' | digits | letter | greek | ('+'|'-') script
+    text      := table                               (rows at \\, cells at &: Rows "lines")
+    cell      := statement | (empty)
+    statement := relation ('\quad' relation)*        (several: Seq with sep "quad")
+    relation  := [side] (REL side)*                  (a leading REL: items[0] is None)
+    side      := expr (',' expr)*                    (several: Seq with sep ",")
+    expr      := signed_term (('+' | '-') signed_term)*
+    term      := factor (('*' | '\cdot' | '\times') signed_factor | '/' signed_factor | factor)*
+    factor    := name | primary ['^' script]
+    name      := (letter | greek | \text{J} | accent{letter}) ('_' sub | "'" | '^\prime' | '^' script)*
+    primary   := NUMBER | '{' expr '}' | '(' ... ')' | '[' ... ']' | '\{' ... '\}' | '|' expr '|'
+               | '\dots' | command | \begin{env} ... \end{env}
 
-``\\left`` / ``\\right`` / ``\\big...`` size modifiers are dropped. Symbols are named by
-:func:`derivation.parsing.common.symbol_name`: ``w_{i,j}`` -> "w_ij", ``y^{\\prime}_i`` ->
-"y'_i". Unbraced subscripts take a run: ``w_ij`` -> "w_ij", ``w_12`` -> "w_12", but
-``x_1x_2`` -> x_1*x_2. ``e`` alone is Euler's number, so ``e^{x}`` is exp(x).
+Implicit multiplication has the precedence of ``\cdot``, left to right, except right after a
+denominator written with ``/``: ``a/b c`` is refused (style guides read a/(bc), others (a/b)c;
+``a/b \cdot c`` is (a/b)·c, ``2x/y`` is (2x)/y).
+An unbraced superscript or subscript is one token (``x^2``; ``x^23`` is refused: TeX shows x²3;
+``w_ij``/``w_12`` take the run of letters/digits, as the project has always named them).
 """
 
 from __future__ import annotations
 
-import sympy
+from derivation.errors import UnsafeExpressionError
+from derivation.parsing import ast as A
+from derivation.parsing.common import MAX_DEPTH, Source, check_size, recursion_room
+from derivation.parsing.latex_commands import CommandsMixin
+from derivation.parsing.latex_tokens import GREEK, Tok, tokenize
 
-from derivation.parsing.common import (
-    FUNCTIONS,
-    DescentParser,
-    Source,
-    Token,
-    call,
-    number,
-    power,
-    subscript_name,
-    symbol,
-    symbol_name,
-)
-from derivation.parsing.latex_tokens import GREEK
+__all__ = ["read_latex", "TYPOGRAPHY"]
 
-# SymPy's own spelling (lambda is a Python keyword): \lambda -> Symbol("lamda").
-_GREEK_NAME = {"lambda": "lamda", "Lambda": "Lamda"}
-_NAME_WRAPPERS = frozenset("mathrm operatorname text textrm mathit mathsf".split())
-_FRACS = frozenset({"frac", "dfrac", "tfrac"})
-_REFUSED = {
-    "sum": "\\sum is not supported: write the sum out term by term (e.g. y'_1 + y'_2 + y'_3)",
-    "prod": "\\prod is not supported: write the product out",
-    "int": "integrals are not supported",
-    "partial": "derivatives (\\partial) are not supported: enter the derivative's value",
-    "nabla": "\\nabla is not supported",
-    "lim": "limits are not supported",
-    "infty": "infinity is not supported",
-    "begin": "LaTeX environments (matrices, aligned, ...) are not supported",
-    "end": "LaTeX environments (matrices, aligned, ...) are not supported",
-}
-for _dots in ("dots", "cdots", "ldots", "vdots", "ddots"):
-    _REFUSED[_dots] = "an ellipsis cannot be parsed: write every term explicitly"
-SUPPORTED_COMMANDS = (
-    "\\frac, \\dfrac, \\sqrt, \\left, \\right, \\cdot, \\times, \\div, \\prime, "
-    "\\mathrm, \\operatorname, \\text, \\lvert, \\rvert, \\pi, greek letters (\\alpha ... "
-    "\\omega), and the functions "
-    + ", ".join("\\" + f for f in sorted(FUNCTIONS) if f not in ("abs", "Abs"))
-)
-
-_OPEN = {"(": ")", "[": "]", "\\{": "\\}"}  # opening delimiter -> its closer
+# Typographic characters users paste, mapped one-to-one (positions stay valid).
+TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00b7": "*", "\u22c5": "*",
+                            "\u00d7": "*", "\u2032": "'"})
+_CELL_END = frozenset({"amp", "newline", "end", "endenv", "close", "rbrace", "quad"})
+_FACTOR_START = frozenset({"num", "letter", "cmd", "lbrace", "open", "wrap", "dots", "symbol",
+                           "begin"})
+_CLOSERS = {"(": ")", "[": "]", "\\{": "\\}", "|": "|"}
 
 
-class LatexParser(DescentParser):
-    """Recursive-descent parser over the tokens of :func:`derivation.parsing.latex_tokens.tokenize`
-    (``expr`` and the sign rule come from :class:`DescentParser`)."""
+def read_latex(text: str) -> A.Node:
+    r"""Read LaTeX math into the AST, as written (no reading decided).
 
-    def __init__(self, src: Source, tokens: list[Token]):
-        super().__init__(src, tokens)
-        self.bars = 0  # how many |...| groups opened by a plain bar are open
+    Parameters
+    ----------
+    text : str
+        The contents of ``$...$``/``$$...$$`` (at most 2000 characters), e.g.
+        ``r"J(y) = - \sum_i y'_i \ln(y_i)"`` or a whole ``\begin{aligned} ... \end{aligned}``.
 
-    # --- helpers ---------------------------------------------------------------------
-    def peek(self, k: int = 1) -> Token:
-        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+    Returns
+    -------
+    Node
+        One node of :mod:`derivation.parsing.ast`; several ``\\``-separated rows at the top
+        level give ``Rows(env="lines")``, several ``\quad``-separated statements a
+        ``Seq(sep="quad")``. Every node's ``start``/``end`` index ``text``.
 
-    def err(self, t: Token, message: str):
-        return self.src.error(t.pos, message)
+    Raises
+    ------
+    ParseError
+        A construct it cannot read; the message names it and shows its position.
+    UnsafeExpressionError
+        Over-long input or nesting deeper than ``MAX_DEPTH``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected the formula as a str, got {type(text).__name__}: {text!r:.80}")
+    check_size(text)
+    src = Source(text.translate(TYPOGRAPHY))
+    if not text.strip():
+        raise src.error(None, "empty input: enter an expression")
+    reader = Reader(src, tokenize(src))
+    try:
+        with recursion_room():
+            return reader.document()
+    except RecursionError:  # bounded by MAX_DEPTH; a last line of defence
+        raise UnsafeExpressionError("expression is nested too deeply") from None
 
-    # --- grammar ---------------------------------------------------------------------
-    def parse_all(self) -> sympy.Expr:
-        expr = self.expr()
-        t = self.tok
-        if t.kind == "=":
-            raise self.err(t, "'=' found: this is an equation; use parse_equation")
-        if t.kind != "end":
+
+class Reader(CommandsMixin):
+    """Recursive descent over the tokens of :func:`derivation.parsing.latex_tokens.tokenize`."""
+
+    def __init__(self, src: Source, tokens: list[Tok]):
+        self.src, self.toks, self.i = src, tokens, 0
+        self.depth = 0
+        self.bars = 0  # how many |...| opened by a plain bar are open
+
+    # --- cursor ----------------------------------------------------------------------
+    @property
+    def tok(self) -> Tok:
+        return self.toks[self.i]
+
+    def peek(self, k: int = 1) -> Tok:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def take(self) -> Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    @property
+    def last_end(self) -> int:
+        return self.toks[self.i - 1].end if self.i else 0
+
+    def err(self, t: Tok | int, message: str):
+        return self.src.error(t if isinstance(t, int) else t.pos, message)
+
+    def found(self, t: Tok | None = None) -> str:
+        t = t or self.tok
+        if t.kind == "end":
+            return "end of input"
+        if t.kind in ("begin", "endenv"):
+            return f"\\{t.text}{{{t.arg}}}"
+        return repr("\\" + t.text if t.kind in ("cmd", "wrap") else t.text)
+
+    def enter(self, t: Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.src.error(t.pos, f"expression is nested more than {MAX_DEPTH} deep",
+                                 unsafe=True)
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def expect(self, kind: str, what: str, opened: Tok | None = None) -> Tok:
+        if self.tok.kind != kind:
+            where = f" to close the one at position {opened.pos}" if opened else ""
+            raise self.err(self.tok, f"expected {what}{where}, found {self.found()}")
+        return self.take()
+
+    # --- tables, statements, relations -------------------------------------------------
+    def document(self) -> A.Node:
+        rows, spans = self.table()
+        if self.tok.kind != "end":
+            t = self.tok
+            if t.kind in ("close", "rbrace") or (t.kind == "bar"):
+                raise self.err(t, f"unmatched {self.found()}")
             raise self.err(t, f"unexpected {self.found()}")
-        return expr
+        if len(rows) == 1 and len(rows[0]) == 1:
+            if rows[0][0] is None:
+                raise self.err(0, "empty formula")
+            return rows[0][0]
+        return A.Rows(rows=rows, row_spans=spans, env="lines", start=0, end=len(self.src.text))
 
-    def term(self) -> sympy.Expr:
-        factors = [self.signed(self.factor)]
+    def table(self) -> tuple[tuple, tuple]:
+        """Rows separated by ``\\``, cells by ``&``, up to an ``\\end`` or the end."""
+        rows, spans = [], []
+        while True:
+            first = self.tok.pos
+            cells = [self.statement()]
+            while self.tok.kind == "amp":
+                self.take()
+                cells.append(self.statement())
+            rows.append(tuple(cells))
+            spans.append((first, max(first, self.last_end)))
+            if self.tok.kind != "newline":
+                break
+            self.take()
+            if self.tok.kind in ("endenv", "end"):  # a trailing \\ ends no row
+                break
+        return tuple(rows), tuple(spans)
+
+    def statement(self) -> A.Node | None:
+        start, parts = self.tok.pos, []
+        while True:
+            while self.tok.kind == "quad":
+                self.take()
+            if self.tok.kind in _CELL_END:
+                break
+            parts.append(self.relation())
+            if self.tok.kind != "quad":
+                break
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return A.Seq(items=tuple(parts), sep="quad", start=start, end=parts[-1].end)
+
+    def relation(self) -> A.Node:
+        start = self.tok.pos
+        items, ops = [None if self.tok.kind == "rel" else self.side()], []
+        while self.tok.kind == "rel":
+            op = self.take()
+            if self.tok.kind in _CELL_END or self.tok.kind == "rel":
+                raise self.err(op, f"missing right-hand side after {op.text!r}")
+            ops.append(op.text)
+            items.append(self.side())
+        if not ops:
+            return items[0]
+        return A.Relation(items=tuple(items), ops=tuple(ops), start=start, end=self.last_end)
+
+    def side(self) -> A.Node:
+        start, items = self.tok.pos, [self.expr()]
+        while self.tok.kind == ",":
+            comma = self.take()
+            if self.tok.kind in _CELL_END or self.tok.kind in ("rel", ","):
+                raise self.err(comma, "missing item after ','")
+            items.append(self.expr())
+        if len(items) == 1:
+            return items[0]
+        return A.Seq(items=tuple(items), sep=",", start=start, end=self.last_end)
+
+    # --- sums and products -------------------------------------------------------------
+    def expr(self) -> A.Node:
+        start, terms = self.tok.pos, [self.signed_term()]
+        while self.tok.kind in ("+", "-"):
+            op = self.take()
+            term = self.signed_term()
+            terms.append(A.Neg(arg=term, start=op.pos, end=self.last_end) if op.kind == "-"
+                         else term)
+        if len(terms) == 1:
+            return terms[0]
+        return A.Add(terms=tuple(terms), start=start, end=self.last_end)
+
+    def signed_term(self) -> A.Node:
+        return self.signed(self.term)
+
+    def signed_factor(self) -> A.Node:
+        return self.signed(self.factor)
+
+    def signed(self, operand) -> A.Node:
+        t = self.tok
+        if t.kind == "+":
+            self.take()
+            return self.signed(operand)
+        if t.kind == "-":
+            self.take()
+            self.enter(t)
+            arg = self.signed(operand)
+            self.leave()
+            return A.Neg(arg=arg, start=t.pos, end=self.last_end)
+        return operand()
+
+    def term(self) -> A.Node:
+        start = self.tok.pos
+        factors, explicit = [self.factor()], [False]
         while True:
             kind = self.tok.kind
             if kind == "*":
                 self.take()
-                factors.append(self.signed(self.factor))
+                factors.append(self.signed_factor())
+                explicit.append(True)
             elif kind == "/":
-                op = self.take()
-                factors.append(power(self.src, op.pos, self.signed(self.factor),
-                                     sympy.S.NegativeOne))
+                self.take()
+                den = self.signed_factor()
+                if self.starts_factor():  # a / b c: (a/b) c or a/(b c)? conventions disagree
+                    text = self.src.text[start:self.tok.end]
+                    raise self.err(self.tok, f"{text!r} is ambiguous after a '/': is the "
+                                             f"product after '/' all in the denominator? write "
+                                             f"\\frac{{..}}{{..}}, or brackets")
+                num = self.product(factors, explicit, start)
+                factors, explicit = [A.Div(num=num, den=den, slash=True, start=start,
+                                           end=self.last_end)], [False]
             elif self.starts_factor():
                 factors.append(self.factor())
+                explicit.append(False)
             else:
-                return sympy.Mul(*factors)
+                return self.product(factors, explicit, start)
+
+    def product(self, factors, explicit, start) -> A.Node:
+        if len(factors) == 1:
+            return factors[0]
+        return A.Mul(factors=tuple(factors), explicit=tuple(explicit), start=start,
+                     end=self.last_end)
 
     def starts_factor(self) -> bool:
         t = self.tok
-        if t.kind in ("num", "letter", "cmd", "lbrace"):
-            return True
-        if t.kind == "open":
-            return True
-        return t.kind == "bar" and self.bars == 0
+        return t.kind in _FACTOR_START or (t.kind == "bar" and self.bars == 0)
 
-    def factor(self) -> sympy.Expr:
+    # --- factors -------------------------------------------------------------------------
+    def factor(self) -> A.Node:
         t = self.tok
+        self.enter(t)
         if t.kind == "letter" or (t.kind == "cmd" and t.text in GREEK):
             self.take()
-            value = self.symbol(t, t.text)
+            node = self.decorated(t.text, t.pos)
         else:
-            value = self.primary()
-            if self.tok.kind == "^":
-                op = self.take()
-                value = power(self.src, op.pos, value, self.script())
+            node = self.postfix(self.primary())
+        self.leave()
+        return node
+
+    def postfix(self, node: A.Node) -> A.Node:
+        """``^ script`` after a primary; a second superscript or a subscript is refused."""
+        if self.tok.kind == "^":
+            op = self.take()
+            exp = self.script(op)
+            node = A.Pow(base=node, exp=exp, start=node.start, end=self.last_end)
         t = self.tok
         if t.kind == "^":
             raise self.err(t, "double superscript: use braces, e.g. {x^{2}}^{3}")
         if t.kind in ("_", "prime"):
-            raise self.err(t, "subscript/prime is only allowed on a symbol")
-        return value
+            raise self.err(t, f"a subscript or prime here is not on a name (after "
+                              f"{self.src.text[node.start:node.end]!r})")
+        return node
 
-    def symbol(self, t: Token, base: str) -> sympy.Expr:
-        """A symbol with its subscript, primes and at most one superscript."""
-        sub, primes, sup, sup_pos = None, 0, None, None
-        while True:
-            k = self.tok.kind
-            if k == "_":
-                if sub is not None:
-                    raise self.err(self.tok, "double subscript (write x_{j} y_{i} for a "
-                                             "product of subscripted symbols)")
-                self.take()
-                sub = self.subscript()
-            elif k == "prime":
-                self.take()
-                primes += 1
-            elif k == "^" and self.prime_superscript():
-                primes += self.take_prime_superscript()
-            elif k == "^":
-                if sup is not None:
-                    raise self.err(self.tok, "double superscript: use braces")
-                sup_pos = self.take().pos
-                sup = self.script()
-            else:
-                break
-        base = _GREEK_NAME.get(base, base)
-        if primes == 0 and not sub and base in ("e", "pi"):
-            value = sympy.E if base == "e" else sympy.pi
-        else:
-            value = symbol(symbol_name(base, primes, sub or ""), self.src, t.pos)
-        return value if sup is None else power(self.src, sup_pos, value, sup)
-
-    def prime_superscript(self) -> bool:
-        """Is the ``^`` at the cursor ``^\\prime``, ``^'`` or ``^{\\prime...}``?"""
-        nxt = self.peek()
-        if nxt.kind == "prime":
-            return True
-        if nxt.kind != "lbrace" or self.peek(2).kind != "prime":
-            return False
-        k = 2
-        while self.peek(k).kind == "prime":
-            k += 1
-        return self.peek(k).kind == "rbrace"
-
-    def take_prime_superscript(self) -> int:
-        self.take()  # ^
-        if self.tok.kind == "prime":
-            self.take()
-            return 1
-        self.take()  # {
-        n = 0
-        while self.tok.kind == "prime":
-            self.take()
-            n += 1
-        self.take()  # }
-        return n
-
-    def subscript(self) -> str:
-        """Text of a symbol's subscript: ``_{i,j}`` -> "ij", ``_{1,12}`` -> "1,12",
-        ``_ij`` -> "ij", ``_12`` -> "12", ``_\\alpha`` -> "alpha"."""
-        t = self.tok
-        if t.kind == "lbrace":
-            self.take()
-            parts, current = [], ""
-            while self.tok.kind != "rbrace":
-                u = self.take()
-                if u.kind in ("letter", "num") or (u.kind == "cmd" and u.text in GREEK):
-                    current += u.text
-                elif u.kind == ",":
-                    parts.append(current)
-                    current = ""
-                elif u.kind == "end":
-                    raise self.err(t, "unclosed '{' in subscript")
-                else:
-                    raise self.err(u, f"subscripts may contain letters, digits and commas "
-                                      f"only, found {self.found(u)}")
-            self.take()
-            name = subscript_name(parts + [current])
-            if not name:
-                raise self.err(t, "empty subscript")
-            return name
-        if t.kind == "num":
-            self.take()
-            if not t.text.isdigit():
-                raise self.err(t, f"subscript {t.text!r} is not an index")
-            return t.text
-        if t.kind == "cmd" and t.text in GREEK:
-            self.take()
-            return _GREEK_NAME.get(t.text, t.text)
-        if t.kind == "letter":
-            # a run of adjacent letters/digits: w_ij -> "ij", w_i1 -> "i1"
-            self.take()
-            name, end = t.text, t.pos + 1
-            while self.tok.kind in ("letter", "num") and self.tok.pos == end:
-                if not self.tok.text.isalnum():
-                    break
-                name += self.tok.text
-                end += len(self.take().text)
-            return name
-        raise self.err(t, f"missing subscript after '_', found {self.found()}")
-
-    def script(self) -> sympy.Expr:
-        """The argument of ``^`` (or of an unbraced ``\\frac``/``\\sqrt``)."""
-        t = self.tok
-        if t.kind == "lbrace":
-            return self.brace_group()
-        if t.kind in ("+", "-"):
-            self.take()
-            value = self.script()
-            return -value if t.kind == "-" else value
-        if t.kind == "num":
-            self.take()
-            return number(self.src, t)
-        if t.kind == "letter" or (t.kind == "cmd" and t.text in GREEK):
-            self.take()  # one letter only: e^x, x^n (no subscripts here)
-            if t.text in ("e", "pi"):
-                return sympy.E if t.text == "e" else sympy.pi
-            return symbol(_GREEK_NAME.get(t.text, t.text), self.src, t.pos)
-        raise self.err(t, f"missing superscript/argument, found {self.found()}")
-
-    def brace_group(self) -> sympy.Expr:
-        t = self.take()  # {
-        self.nest.enter(t.pos)
-        value = self.expr()
-        if self.tok.kind != "rbrace":
-            raise self.err(self.tok, f"expected '}}' to close the '{{' at position {t.pos}, "
-                                     f"found {self.found()}")
+    def braced(self, t: Tok, what: str, content=None) -> A.Node:
+        """``{ content }`` (default content: an expression) for ``what``."""
         self.take()
-        self.nest.leave()
-        return value
+        if self.tok.kind == "rbrace":
+            raise self.err(t, f"empty braces {{}} as a {what}")
+        node = (content or self.expr)()
+        self.expect("rbrace", f"'}}' closing the {what}", t)
+        return node
 
-    def delimited(self, args: bool = False) -> list[sympy.Expr]:
-        """``( expr )``, ``[ expr ]``, ``\\{ expr \\}``, ``|expr|``; with ``args``,
-        comma-separated expressions (for function calls)."""
-        t = self.take()
-        bar = t.kind == "bar"
-        self.nest.enter(t.pos, call=t.text == "|")  # |x| is the call Abs(x)
-        self.bars += bar
-        values = [self.expr()]
-        while args and self.tok.kind == ",":
-            self.take()
-            values.append(self.expr())
-        closer = _OPEN.get(t.text, "|")
-        c = self.tok
-        if not ((c.kind == "close" and c.text == closer)
-                or (closer == "|" and c.kind == "bar")):
-            raise self.err(c, f"expected {closer!r} to close the {t.text!r} at position "
-                              f"{t.pos}, found {self.found()}")
-        self.take()
-        self.bars -= bar
-        self.nest.leave(call=t.text == "|")
-        if closer == "|":
-            return [sympy.Abs(v) for v in values]
-        return values
-
-    def primary(self) -> sympy.Expr:
+    # --- primaries -----------------------------------------------------------------------
+    def primary(self) -> A.Node:
         t = self.tok
         if t.kind == "num":
-            return number(self.src, self.take())
+            self.take()
+            return A.Number(text=t.text, start=t.pos, end=t.end)
         if t.kind == "lbrace":
-            return self.brace_group()
-        if t.kind in ("open", "bar"):  # an operand is expected, so '|' opens
-            return self.delimited()[0]
+            body = self.braced(t, "group", self.statement_or_fail)
+            return A.Group(body=body, delim="{", start=t.pos, end=self.last_end)
+        if t.kind == "open" or (t.kind == "bar" and self.bars == 0):
+            return self.delimited()
+        if t.kind == "dots":
+            self.take()
+            return A.Dots(kind=t.text, start=t.pos, end=t.end)
+        if t.kind == "symbol":
+            self.take()
+            return A.Text(text=t.text, start=t.pos, end=t.end)
         if t.kind == "cmd":
             return self.command()
-        if t.kind in ("close", "rbrace", "bar"):
+        if t.kind == "wrap":
+            return self.wrapped()
+        if t.kind == "begin":
+            return self.environment()
+        if t.kind in ("close", "rbrace", "bar", "endenv"):
             raise self.err(t, f"unmatched {self.found()}")
-        raise self.missing_operand(t)
+        if t.kind == "end":
+            raise self.err(t, "unexpected end of input (an operand is missing)")
+        if t.kind == "amp":
+            raise self.err(t, "'&' (alignment) outside a row of an environment or display")
+        raise self.err(t, f"unexpected {self.found()} (an operand is missing)")
 
-    def command(self) -> sympy.Expr:
+    def statement_or_fail(self) -> A.Node:
+        node = self.statement()
+        if node is None:
+            raise self.err(self.tok, f"empty group before {self.found()}")
+        return node
+
+    def delimited(self) -> A.Node:
+        """``( ... )``, ``[ ... ]``, ``\\{ ... \\}``, ``\\left. ... \\right|``, or ``|x|``."""
         t = self.take()
-        name = t.text
-        if name in _FRACS:
-            numerator = self.argument()
-            denominator = self.argument()
-            return numerator * power(self.src, t.pos, denominator, sympy.S.NegativeOne)
-        if name == "sqrt":
-            index = sympy.Integer(2)
-            if self.tok.kind == "open" and self.tok.text == "[":
-                index = self.delimited()[0]
-            radicand = self.argument()
-            return power(self.src, t.pos, radicand,
-                         power(self.src, t.pos, index, sympy.S.NegativeOne))
-        if name in FUNCTIONS:
-            return self.function(t)
-        if name in _NAME_WRAPPERS:
-            return self.wrapped_name(t)
-        if name in _REFUSED:
-            raise self.err(t, _REFUSED[name])
-        raise self.err(t, f"unknown LaTeX command \\{name}; supported: {SUPPORTED_COMMANDS}")
-
-    def argument(self) -> sympy.Expr:
-        """A ``\\frac``/``\\sqrt`` argument: ``{...}`` or one character (``\\frac12``)."""
-        t = self.tok
-        if t.kind == "num" and len(t.text) > 1 and t.text.isdigit():  # \frac12 = 1/2
-            first = Token("num", t.text[0], t.pos)
-            rest = Token("num", t.text[1:], t.pos + 1)
-            self.tokens[self.i : self.i + 1] = [first, rest]
-        return self.script()
-
-    def function(self, t: Token) -> sympy.Expr:
-        """``\\ln x``, ``\\exp(x)``, ``\\log_{2} x``, ``\\sin^2 x``, ``\\log{\\left(x\\right)}``."""
-        self.nest.enter(t.pos, call=True)  # \ln \ln \ln ... x nests without brackets
-        base = sup = None
-        if t.text == "log" and self.tok.kind == "_":
-            self.take()
-            base = self.script()
-        if self.tok.kind == "^":
-            self.take()
-            sup = self.script()
-        nxt = self.tok
-        if nxt.kind == "open" or (nxt.kind == "bar" and self.bars == 0):
-            args = self.delimited(args=True)
-        elif nxt.kind == "lbrace":
-            args = [self.brace_group()]
-        elif self.starts_factor():
-            args = [self.factor()]
-        else:
-            raise self.err(nxt, f"missing argument of {t.text}, found {self.found()}")
-        self.nest.leave(call=True)
-        if base is not None:
-            args.append(base)
-        value = call(self.src, t.pos, t.text, args)
-        return value if sup is None else power(self.src, t.pos, value, sup)
-
-    def wrapped_name(self, t: Token) -> sympy.Expr:
-        """``\\mathrm{e}``, ``\\operatorname{exp}``, ``\\text{lr}``: a name in braces."""
-        if self.tok.kind != "lbrace":
-            raise self.err(self.tok, f"\\{t.text} needs a braced name")
+        plain_bar = t.kind == "bar"
+        self.bars += plain_bar
+        if self.tok.kind in _CELL_END and self.tok.kind != "quad":
+            if not (self.tok.kind == "close" and t.text == "."):
+                raise self.err(t, f"empty brackets {t.text}{self.found()}")
+        body = self.statement_or_fail()
+        c = self.tok
+        want = _CLOSERS.get(t.text)
+        ok = c.kind == "close" and (c.text == want or "." in (c.text, t.text)) or (
+            want == "|" and c.kind == "bar")
+        if not ok:
+            raise self.err(c, f"expected {want or 'a closing delimiter'!r} to close the "
+                              f"{t.text!r} at position {t.pos}, found {self.found()}")
         self.take()
-        start, name = self.tok, ""
-        while self.tok.kind in ("letter", "cmd") and self.tok.text.isalpha():
-            name += self.take().text
-        if self.tok.kind != "rbrace" or not name:
-            raise self.err(self.tok, f"\\{t.text}{{...}} must contain a name (letters only)")
-        self.take()
-        if name in FUNCTIONS:
-            return self.function(Token("cmd", name, start.pos))
-        return self.symbol(start, name)
-
-
-def parse_latex(src: Source, tokens: list[Token]) -> sympy.Expr:
-    """Parse a whole token list (ending in an ``end`` token) as one expression."""
-    return LatexParser(src, tokens).parse_all()
+        self.bars -= plain_bar
+        if want == "|":
+            return A.Abs(arg=body, start=t.pos, end=c.end)
+        delim = t.text if t.text != "." else {")": "(", "]": "[", "\\}": "\\{"}.get(c.text, ".")
+        return A.Group(body=body, delim=delim, start=t.pos, end=c.end)

@@ -20,10 +20,12 @@ import re
 
 import sympy
 
+from derivation.parsing import domain
+from derivation.errors import ParseError
 from derivation.parsing.common import (
     FUNCTIONS,
     PYTHON_KEYWORDS,
-    DescentParser,
+    Nesting,
     Source,
     Token,
     call,
@@ -33,7 +35,7 @@ from derivation.parsing.common import (
     symbol,
 )
 
-_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")  # 1, 1.5, 1., .5, 1e-3
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # 1, 1.5, 1., .5, 1e-3
 _NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*)('*)((?:_[A-Za-z0-9]+)*)('*)")
 _OPERATORS = ("**", "==", ":=", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", "=")
 _CONSTANTS = {"e": sympy.E, "E": sympy.E, "pi": sympy.pi}
@@ -82,6 +84,61 @@ def _read_token(src: Source, i: int, tokens: list[Token]) -> int | None:
     return i + len(op)
 
 
+class DescentParser:
+    """What both recursive-descent parsers share: the cursor over the tokens, the nesting
+    counters, and the grammar of sums and of signs. Subclasses define ``term()``."""
+
+    def __init__(self, src: Source, tokens: list[Token]):
+        self.src, self.tokens, self.i = src, tokens, 0
+        self.nest = Nesting(src)
+
+    @property
+    def tok(self) -> Token:
+        """The token at the cursor."""
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        """Return the token at the cursor and move past it."""
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def found(self, t: Token | None = None) -> str:
+        """How to name token ``t`` (default: the one at the cursor) in an error message."""
+        t = t or self.tok
+        if t.kind == "end":
+            return "end of input"
+        return repr("\\" + t.text if t.kind == "cmd" else t.text)
+
+    def expr(self) -> sympy.Expr:
+        """expr := term (('+' | '-') term)*"""
+        terms = [self.term()]
+        while self.tok.kind in ("+", "-"):
+            sign = self.take().kind
+            t = self.term()
+            terms.append(domain.neg(t) if sign == "-" else t)
+        return domain.add(terms)
+
+    def missing_operand(self, t: Token) -> ParseError:
+        """The error for token ``t`` standing where an operand should start."""
+        if t.kind == "end":
+            return self.src.error(t.pos, "unexpected end of input (an operand is missing)")
+        return self.src.error(t.pos, f"unexpected {self.found(t)} (an operand is missing)")
+
+    def negated(self) -> bool:
+        """Skip leading signs ('+' | '-')*; True when an odd number of '-' (negate)."""
+        negative = False
+        while self.tok.kind in ("+", "-"):
+            negative ^= self.take().kind == "-"
+        return negative
+
+    def signed(self, operand) -> sympy.Expr:
+        """('+' | '-')* operand, with ``operand`` the parser method for the operand."""
+        negative = self.negated()
+        value = operand()
+        return domain.neg(value) if negative else value
+
+
 class SympyParser(DescentParser):
     """Recursive-descent parser over the tokens of :func:`tokenize`
     (``expr`` and the sign rule come from :class:`DescentParser`)."""
@@ -119,7 +176,7 @@ class SympyParser(DescentParser):
             f = self.unary()
             factors.append(power(self.src, op.pos, f, sympy.S.NegativeOne) if op.kind == "/"
                            else f)
-        return sympy.Mul(*factors)
+        return domain.mul(factors)
 
     def unary(self) -> sympy.Expr:
         return self.signed(self.power)
@@ -135,11 +192,11 @@ class SympyParser(DescentParser):
             operands.append((pos, negative, self.primary()))
         self.nest.depth = depth0
         pos, negative, value = operands.pop()
-        value = -value if negative else value
+        value = domain.neg(value) if negative else value
         while operands:
             prev_pos, prev_negative, base = operands.pop()
             value = power(self.src, pos, base, value)
-            value = -value if prev_negative else value
+            value = domain.neg(value) if prev_negative else value
             pos = prev_pos
         return value
 

@@ -1,8 +1,10 @@
-"""Proofs of the softmax-regression gradient: every entry at concrete sizes (``concrete``)
-and for all n, m with IndexedBase/Sum (``general``)."""
+"""Proofs of the softmax-regression gradient: every entry at concrete sizes (``concrete``),
+for all n, m with IndexedBase/Sum (``general``), the Hessian for all n, m (``hessian``), and
+identities over indexed arrays for all sizes or at concrete sizes (``indexed``)."""
 
 from derivation.proofs.concrete import EntryOutcome, GradientProof, prove_gradients
 from derivation.proofs.general import GeneralProof, GeneralStep, prove_general
+from derivation.proofs.indexed import IdentityCheck, check_identity, differentiate
 
 __all__ = ["prove_gradients", "GradientProof", "EntryOutcome", "prove_general", "GeneralProof",
-           "GeneralStep"]
+           "GeneralStep", "check_identity", "IdentityCheck", "differentiate"]

@@ -11,32 +11,37 @@ Strategy (all steps exact; no floating point is used to *prove* anything):
 3. Chain rule: dJ/dw_ij = sum_k g_k(V) dV_k/dw_ij, dJ/db_i = sum_k g_k(V) dV_k/db_i,
    where dV_k/dw_ij is computed by `diff` (and is 0 when w_ij does not occur in V_k).
 4. The difference to the claimed formula -x_j (y'_i - p_i sum_k y'_k) is shown to be 0 by
-   `expand` after replacing S = sum_k e^{V_k} and each e^{V_k} by fresh positive symbols
-   (an identity in the fresh symbols is an identity after substituting them back).
-5. One-hot reduction: with y'_n = 1 - sum_{k<n} y'_k substituted (i.e. under
+   `expand`, with e^{V_k}, S and Y = sum_k y'_k as positive/real symbols E_k, S, Y from the
+   start (``derivation.proofs.atoms``; an identity in these symbols is an identity after
+   substituting the subexpressions back). No long subexpression is ever a dictionary key,
+   so the cost does not depend on SymPy's cache (issue 9, class 7).
+5. One-hot reduction: with Y = 1 (and y'_n = 1 - sum_{k<n} y'_k, i.e. under
    sum_k y'_k = 1), the formula equals the seed's -x_j (y'_i - p_i), again by `expand`.
 
-If a difference does not expand to 0, the entry is evaluated at a deterministic rational
-point with 30 significant digits: a clearly non-zero value refutes it (the point is the
-counterexample), otherwise the entry is "unknown".
+If a difference does not expand to 0, the entry is decided by
+``derivation.equivalence.equivalent`` on the model's expressions: "refuted" only with the
+counterexample it confirms (exact or interval arithmetic), otherwise "unknown" with the
+reason, one standard with the checker (issue 9, class 8).
 """
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass, field
 
 import sympy
 
 from derivation.equivalence.budget import BudgetExceeded, run_bounded
-from derivation.model import SoftmaxModel
+from derivation.equivalence.checker import equivalent
+from derivation.model import SoftmaxModel, cross_entropy
+from derivation.proofs.atoms import Atoms, residual_is_zero
 
 __all__ = ["prove_gradients", "GradientProof", "EntryOutcome", "logit_lemma", "LemmaOutcome",
            "residual_is_zero"]
 
-_PRECISION = 30  # significant digits for numeric witnesses
-_REFUTE_THRESHOLD = sympy.Float("1e-20", _PRECISION)
+_MAX_DECIDED = 20          # entries not shown equal that get a counterexample search
+_DECIDE_SECONDS = 2.0      # budget of one such search (equivalent's timeout)
+_GRACE = 0.35              # equivalent returns within its timeout + 0.3 s
 
 
 @dataclass(frozen=True)
@@ -70,34 +75,48 @@ class EntryOutcome:
         "w" or "b".
     index : tuple of int
         1-based (i, j) for w, (i,) for b.
-    derivative : sympy.Expr
-        dJ/d(parameter) as computed (chain rule through the lemma's form).
-    expected : sympy.Expr
-        The claimed formula (general soft-label form unless a custom one was given).
     status : str
-        "proved", "refuted" or "unknown".
+        "proved", "refuted" (counterexample confirmed by `equivalent`) or "unknown".
     one_hot : str
         Status of the reduction to the seed's -x_j (y'_i - p_i) under sum_k y'_k = 1
         ("proved", "refuted", "unknown", or "skipped" when the general entry was not proved).
     counterexample : dict or None
-        For a refuted entry: symbol -> rational value where derivative != expected.
+        For a refuted entry (or a refuted one-hot reduction): symbol -> value.
     reason : str
         Short human-readable explanation.
+    general : sympy.Expr or None
+        dJ/d(parameter) in the atoms E_k, S, Y (see ``derivation.proofs.atoms``).
+    derivative : sympy.Expr (property)
+        dJ/d(parameter) in the model's symbols (chain rule through the lemma's form;
+        built on first access).
+    expected : sympy.Expr (property)
+        The claimed formula (general soft-label form unless a custom one was given).
     """
 
     parameter: sympy.Symbol
     kind: str
     index: tuple
-    derivative: sympy.Expr
-    expected: sympy.Expr
     status: str
     one_hot: str
-    counterexample: dict | None = None
+    counterexample: dict | None = field(default=None, hash=False)
     reason: str = ""
+    general: sympy.Expr | None = field(default=None, repr=False)
+    claimed: object = field(default=None, repr=False, compare=False)
+    atoms: Atoms | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return self.parameter.name
+
+    @property
+    def derivative(self) -> sympy.Expr:
+        if self.general is None or self.atoms is None:
+            return sympy.nan
+        return self.atoms.to_model(self.general)
+
+    @property
+    def expected(self) -> sympy.Expr:
+        return self.claimed() if callable(self.claimed) else self.claimed
 
     def __bool__(self) -> bool:
         return self.status == "proved" and self.one_hot == "proved"
@@ -171,8 +190,8 @@ def _logit_symbols(n: int) -> tuple:
 def _lemma_forms(model: SoftmaxModel):
     """(J(v), F(v), v) in logit symbols v for the model's n and labels."""
     v = _logit_symbols(model.n)
+    J_v = cross_entropy(tuple(model.y), v)
     S_v = sympy.Add(*[sympy.exp(vk) for vk in v])
-    J_v = -sympy.Add(*[model.y[i] * sympy.log(sympy.exp(v[i]) / S_v) for i in range(model.n)])
     F_v = -sympy.Add(*[model.y[i] * v[i] for i in range(model.n)]) + model.label_sum() * sympy.log(S_v)
     return J_v, F_v, v
 
@@ -184,28 +203,23 @@ def logit_lemma(model: SoftmaxModel) -> LemmaOutcome:
     """Prove J(v) = -sum_i y'_i v_i + (sum_i y'_i) ln sum_k e^{v_k} exactly.
 
     ln(e^{v_i}/S) = v_i - ln S holds because e^{v_i} > 0 and S > 0 (v real), which is what
-    `expand_log` (without force) checks; then the difference is expanded to 0. Also checks
-    that the model's J is J(v) with v_k := V_k (structural identity): each subtree V_k of
-    the model's J is replaced by v_k and the result must be J(v) itself (then substituting
-    v_k := V_k back gives the model's J). Replacing this way round is cheap; substituting the
-    long linear forms V_k into J(v) re-evaluates every e^{V_k} and took seconds at 40 x 40,
-    so it is only the fallback (needed when SymPy rewrote the model's J, as at n = 1).
+    `expand_log` (without force) checks, with S as one positive symbol (an identity in it
+    stays one for S = sum_k e^{v_k}); then the difference is expanded to 0. The model's
+    J is J(v) at v = V by construction: both are built by `derivation.model.cross_entropy`
+    (the same expression tree with V_k in place of v_k), so nothing long is compared here.
     """
     J_v, F_v, v = _lemma_forms(model)
-    difference = sympy.expand(sympy.expand_log(J_v - F_v), power_exp=False, log=False)
+    # S_v = sum_k e^{v_k} > 0 as one positive symbol: ln(e^{v_i}/S) = v_i - ln S term by term
+    S_v = sympy.Add(*[sympy.exp(vk) for vk in v])
+    positive = {S_v: sympy.Symbol("S__", positive=True)} if model.n > 1 else {}
+    difference = sympy.expand(sympy.expand_log((J_v - F_v).xreplace(positive)),
+                              power_exp=False, log=False)
     lemma_ok = difference == 0
-    abstracted = model.J.xreplace(dict(zip(model.V, v)))
-    same_model = abstracted == J_v or residual_is_zero(abstracted - J_v)
-    if not same_model:
-        # e.g. n = 1, where SymPy rewrote 1/e^{V_1} as e^{-V_1}: substitute v := V instead
-        same_model = residual_is_zero(J_v.xreplace(dict(zip(v, model.V))) - model.J)
-    method = "expand_log (e^{V_i} > 0, S > 0) + expand; model J is J(v) at v = V"
+    method = ("expand_log (e^{V_i} > 0, S > 0) + expand; the model's J is J(v) at v = V "
+              "(one builder, cross_entropy)")
     if not lemma_ok:
         method = f"expand_log left {difference}"
-    elif not same_model:
-        method = "model J is not J(v) at v = V"
-    return LemmaOutcome(holds=bool(lemma_ok and same_model), statement=_LEMMA_STATEMENT,
-                        method=method)
+    return LemmaOutcome(holds=bool(lemma_ok), statement=_LEMMA_STATEMENT, method=method)
 
 
 def _bounded_lemma(model: SoftmaxModel, seconds: float) -> LemmaOutcome | None:
@@ -216,113 +230,127 @@ def _bounded_lemma(model: SoftmaxModel, seconds: float) -> LemmaOutcome | None:
         return None
 
 
-# -- step 4: exact comparison ----------------------------------------------------------
-def _generalisation(model: SoftmaxModel) -> dict:
-    """Replace S, each e^{V_k} (positive) and Y = sum_k y'_k by fresh symbols.
-
-    Sound for proving identities: an identity in the fresh symbols stays one after
-    substituting the subexpressions back.
-    """
-    mapping = {model.S: sympy.Symbol("S__", positive=True)}
-    for k, e in enumerate(model.E):
-        mapping[e] = sympy.Symbol(f"E__{k + 1}", positive=True)
-    # Y = sum_k y'_k as one symbol: keeps `expand` from distributing the n-term sum
-    mapping[model.label_sum()] = _Y_GEN
-    return mapping
+# -- steps 2-3: the chain rule in the atoms -----------------------------------------------
+def _logit_gradient(model: SoftmaxModel, atoms: Atoms) -> list:
+    """g_k = dF/dv_k = -y'_k + Y E_k / S for k = 1..n (diff in logit symbols, then atoms)."""
+    _, F_v, v = _lemma_forms(model)
+    exps = [sympy.exp(vk) for vk in v]
+    to_atoms = dict(zip(exps, atoms.E))
+    if model.n > 1:
+        to_atoms[sympy.Add(*exps)] = atoms.S
+        to_atoms[model.label_sum()] = atoms.Y
+    return [sympy.diff(F_v, vk).xreplace(to_atoms) for vk in v]
 
 
-_Y_GEN = sympy.Symbol("Y__", real=True)
+def _logit_derivatives(model: SoftmaxModel) -> list:
+    """dV_k/dθ for every θ in V_k: one dict per k (θ -> derivative, by diff of each term)."""
+    out = []
+    for V_k in model.V:
+        d = {}
+        for term in sympy.Add.make_args(V_k):
+            factors = sympy.Mul.make_args(term)
+            if all(f.is_Symbol for f in factors) and len(set(factors)) == len(factors):
+                # d/ds of a product of distinct symbols: the product of the others
+                for s in factors:
+                    d[s] = d.get(s, 0) + sympy.Mul(*[f for f in factors if f is not s])
+            else:
+                for s in term.free_symbols:
+                    d[s] = d.get(s, 0) + sympy.diff(term, s)
+        out.append(d)
+    return out
 
 
-def residual_is_zero(difference: sympy.Expr, generalisation: dict | None = None,
-                     substitution: dict | None = None) -> bool:
-    """True iff `difference` is exactly 0 by `expand` after generalising S and e^{V_k}.
+# -- step 4-5: one entry -----------------------------------------------------------------
+class _Decider:
+    """Counterexample searches by `equivalent` for entries not shown equal (bounded)."""
 
-    Parameters
-    ----------
-    difference : sympy.Expr
-        derivative - expected.
-    generalisation : dict, optional
-        Subexpression -> fresh symbol map (see `_generalisation`); identity if None.
-    substitution : dict, optional
-        A substitution applied after generalising (e.g. the one-hot constraint solved for
-        y'_n); it must not touch the generalised subexpressions.
+    def __init__(self, deadline: float):
+        self.deadline, self.used = deadline, 0
 
-    Returns
-    -------
-    bool
-        True only when the expanded expression is the integer 0 (an exact proof; first with
-        e^{...} kept whole, then with e^{a+b} = e^a e^b);
-        False means "not shown", not "false".
-    """
-    expr = difference.xreplace(generalisation) if generalisation else difference
-    if substitution:
-        expr = expr.xreplace(substitution)
-    if expr == 0 or sympy.expand(expr, power_exp=False) == 0:
-        return True
-    # fallback: e^{a+b} -> e^a e^b everywhere, so that e.g. e^{V_1} / e^{V_1} (n = 1) cancels
-    if substitution:
-        difference = difference.xreplace(substitution)
-    return sympy.expand(difference) == 0
+    def decide(self, lhs, rhs, assume=()):
+        """(status, counterexample, reason) of lhs = rhs on the model's expressions."""
+        left = self.deadline - time.perf_counter() - _GRACE
+        if self.used >= _MAX_DECIDED:
+            return "unknown", None, (f"not shown to be 0; no counterexample search (more than "
+                                     f"{_MAX_DECIDED} entries were not shown equal)")
+        if left < 0.05:
+            return "unknown", None, "not shown to be 0; time budget exhausted"
+        self.used += 1
+        verdict = equivalent(lhs, rhs, assume=assume, timeout=min(left, _DECIDE_SECONDS))
+        if verdict.status == "refuted":
+            return "refuted", dict(verdict.counterexample), verdict.reason
+        if verdict.status == "proved":   # exact, by the checker's normalisations
+            return "proved", None, ""
+        return "unknown", None, f"not shown to be 0 by expand; {verdict.reason}"
 
 
-def _witness(difference: sympy.Expr, symbols: tuple, seed: int):
-    """Evaluate `difference` at a few deterministic rational points with 30 digits.
-
-    Returns (point, value) for the first point where |value| is clearly non-zero, else None.
-    """
-    rng = random.Random(seed)
-    for _ in range(3):
-        point = {s: sympy.Rational(rng.randint(-12, 12), 8) for s in symbols}
-        value = difference.xreplace(point).evalf(_PRECISION)
-        if value.is_number and abs(value) > _REFUTE_THRESHOLD:
-            return point, value
-    return None
-
-
-def _free_in_order(expr: sympy.Expr, model: SoftmaxModel) -> tuple:
-    free = expr.free_symbols
-    return tuple(s for s in model.symbols() if s in free)
-
-
-def _one_hot_substitution(model: SoftmaxModel) -> dict:
-    """y'_n -> 1 - sum_{k<n} y'_k, i.e. the constraint sum_k y'_k = 1 solved for y'_n.
-
-    The generalised Y (see `_generalisation`) becomes 1 under the same constraint.
-    """
+def _one_hot(atoms, expected_gen, seed_gen, expected, seed, decider):
+    """(status, counterexample, reason) of expected = seed under sum_k y'_k = 1."""
+    model = atoms.model
     last = model.y[model.n - 1]
-    return {last: 1 - sympy.Add(*model.y[: model.n - 1]), _Y_GEN: sympy.Integer(1)}
+    onehot = {atoms.Y: sympy.Integer(1)} if model.n > 1 else {}
+    onehot[last] = 1 - sympy.Add(*model.y[: model.n - 1])
+    if residual_is_zero(expected_gen - seed_gen, atoms, onehot, general=True):
+        return "proved", None, ""
+    status, point, reason = decider.decide(expected(), seed(),
+                                           (sympy.Eq(model.label_sum(), 1),))
+    return status, point, ("one-hot reduction to -x_j (y'_i - p_i): " + reason) if reason else ""
 
 
-def _check_entry(model, parameter, kind, index, derivative, expected, seed_formula, gen, onehot,
-                 seed):
-    difference = derivative - expected
-    if residual_is_zero(difference, gen):
-        reduced = expected - seed_formula
-        one_hot = "proved" if residual_is_zero(reduced, gen, onehot) else "refuted"
-        reduced = reduced.xreplace(onehot) if one_hot == "refuted" else reduced
-        if one_hot == "refuted" and _witness(reduced, _free_in_order(reduced, model), seed) is None:
-            one_hot = "unknown"
-        reason = "" if one_hot == "proved" else "one-hot reduction to -x_j (y'_i - p_i) not shown"
-        return EntryOutcome(parameter, kind, index, derivative, expected, "proved", one_hot,
-                            None, reason)
-    found = _witness(difference, _free_in_order(difference, model), seed)
-    if found is None:
-        return EntryOutcome(parameter, kind, index, derivative, expected, "unknown", "skipped",
-                            None, "difference not shown to be 0, and no numeric witness found")
-    point, value = found
-    return EntryOutcome(parameter, kind, index, derivative, expected, "refuted", "skipped",
-                        point, f"derivative - expected = {sympy.N(value, 6)} at the counterexample")
+def _check_entry(atoms, target, general, decider):
+    parameter, kind, index, expected_gen, seed_gen, expected, seed = target
+    common = dict(general=general, claimed=expected, atoms=atoms)
+    if residual_is_zero(general - expected_gen, atoms, general=True):
+        one_hot, point, reason = _one_hot(atoms, expected_gen, seed_gen, expected, seed, decider)
+        return EntryOutcome(parameter, kind, index, "proved", one_hot, point, reason, **common)
+    status, point, reason = decider.decide(atoms.to_model(general), expected())
+    if status == "proved":
+        one_hot, point, reason = _one_hot(atoms, expected_gen, seed_gen, expected, seed, decider)
+        return EntryOutcome(parameter, kind, index, "proved", one_hot, point, reason, **common)
+    return EntryOutcome(parameter, kind, index, status, "skipped", point, reason, **common)
 
 
-def _diff_sum(expr: sympy.Expr, theta: sympy.Symbol) -> sympy.Expr:
-    """d expr / d theta, differentiating only the terms of a sum that contain theta.
+def _targets(model, atoms, expected_W, expected_b):
+    """(θ, kind, index, expected in atoms, seed in atoms, expected(), seed()) per entry."""
+    x, y, Y = model.x, model.y, model.label_sum
+    out = []
 
-    (d/dθ sum_t f_t = sum_t df_t/dθ, and df_t/dθ = 0 when θ does not occur in f_t.)
-    """
-    if isinstance(expr, sympy.Add):
-        return sympy.Add(*[sympy.diff(t, theta) for t in expr.args if theta in t.free_symbols])
-    return sympy.diff(expr, theta)
+    def p(i):                    # the model's p_i = e^{V_i}/S, built only when asked for
+        return model.p[i]
+
+    def claim(custom, i, j):
+        # -x_j (y'_i - p_i Y) (w) or -(y'_i - p_i Y) (b), in atoms and in the model's symbols
+        factor = x[j] if j is not None else 1
+        if custom is None:
+            general = -factor * (y[i] - atoms.p(i) * atoms.Y)
+            return general, lambda: -factor * (y[i] - p(i) * Y())
+        entry = custom[i, j] if j is not None else custom[i, 0]
+        return atoms.generalise(entry), lambda: entry
+
+    for i in range(model.n):
+        for j in range(model.m):
+            general, expected = claim(expected_W, i, j)
+            out.append((model.W[i, j], "w", (i + 1, j + 1), general,
+                        -x[j] * (y[i] - atoms.p(i)), expected,
+                        lambda i=i, j=j: -x[j] * (y[i] - p(i))))
+    for i in range(model.n):
+        general, expected = claim(expected_b, i, None)
+        out.append((model.b[i], "b", (i + 1,), general, -(y[i] - atoms.p(i)), expected,
+                    lambda i=i: -(y[i] - p(i))))
+    return out
+
+
+def _expected_matrices(n, m, expected_W, expected_b):
+    if expected_W is not None:
+        expected_W = sympy.Matrix(expected_W)
+        if expected_W.shape != (n, m):
+            raise ValueError(f"expected_W must have shape ({n}, {m}), got {expected_W.shape}")
+    if expected_b is not None:
+        expected_b = sympy.Matrix(expected_b)
+        if expected_b.shape not in ((n, 1), (1, n)):
+            raise ValueError(f"expected_b must have shape ({n}, 1), got {expected_b.shape}")
+        expected_b = expected_b.reshape(n, 1)
+    return expected_W, expected_b
 
 
 def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
@@ -338,7 +366,8 @@ def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
     n, m : int
         Classes and features (1 <= n, m <= 60).
     timeout : float
-        Time budget in seconds; entries not reached are reported "unknown".
+        Time budget in seconds for the whole call (model, lemma, entries); entries not
+        reached are reported "unknown".
     expected_W : sympy.Matrix (n, m), optional
         Formula to prove instead of `SoftmaxModel.grad_W_formula()` (e.g. to test that a wrong
         formula is not proved). The one-hot reduction is still checked against the seed.
@@ -348,7 +377,8 @@ def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
     Returns
     -------
     GradientProof
-        `.holds`, `.entries` (n*m + n EntryOutcome), `.lemma`, `.elapsed`.
+        `.holds`, `.entries` (n*m + n EntryOutcome), `.lemma`, `.elapsed`. An entry is
+        "refuted" only with a counterexample confirmed by `equivalent`.
 
     Raises
     ------
@@ -358,71 +388,44 @@ def prove_gradients(n: int, m: int, *, timeout: float = 60.0, expected_W=None,
     start = time.perf_counter()
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    model = SoftmaxModel(n, m)
-    if expected_W is None:
-        expected_W = model.grad_W_formula()
-    if expected_b is None:
-        expected_b = model.grad_b_formula()
-    expected_W, expected_b = sympy.Matrix(expected_W), sympy.Matrix(expected_b)
-    if expected_W.shape != (n, m):
-        raise ValueError(f"expected_W must have shape ({n}, {m}), got {expected_W.shape}")
-    if expected_b.shape not in ((n, 1), (1, n)):
-        raise ValueError(f"expected_b must have shape ({n}, 1), got {expected_b.shape}")
-    expected_b = expected_b.reshape(n, 1)
-
+    model = SoftmaxModel(n, m)                      # symbols only: milliseconds
+    expected_W, expected_b = _expected_matrices(n, m, expected_W, expected_b)
     deadline = start + timeout
 
     def left() -> float:
         return deadline - time.perf_counter()
 
-    def out_of_time(lemma: LemmaOutcome) -> GradientProof:
-        # budget exhausted before the entries could be checked: all of them unknown
-        entries = tuple(EntryOutcome(parameter, kind, index, sympy.nan, expected, "unknown",
-                                     "skipped", None, "time budget exhausted")
-                        for parameter, kind, index, expected, _ in targets)
+    atoms = Atoms(model)
+    targets = _targets(model, atoms, expected_W, expected_b)
+
+    def skipped(target) -> EntryOutcome:
+        parameter, kind, index, _, _, expected, _ = target
+        return EntryOutcome(parameter, kind, index, "unknown", "skipped", None,
+                            "time budget exhausted", claimed=expected, atoms=atoms)
+
+    def out_of_time(lemma: LemmaOutcome, done=()) -> GradientProof:
+        entries = tuple(done) + tuple(skipped(t) for t in targets[len(done):])
         return GradientProof(n=n, m=m, holds=False, lemma=lemma, entries=entries,
                              elapsed=time.perf_counter() - start, timed_out=True)
 
-    targets = [(model.W[i, j], "w", (i + 1, j + 1), expected_W[i, j],
-                -model.x[j] * (model.y[i] - model.p[i])) for i in range(n) for j in range(m)]
-    targets += [(model.b[i], "b", (i + 1,), expected_b[i, 0], -(model.y[i] - model.p[i]))
-                for i in range(n)]
-    unproved_lemma = LemmaOutcome(False, _LEMMA_STATEMENT,
-                                  "not proved: time budget exhausted")
     # step 1, bounded by the remaining budget (the lemma is one uninterruptible SymPy call)
     lemma = _bounded_lemma(model, left()) if left() > 0 else None
     if lemma is None:
-        return out_of_time(unproved_lemma)
-    _, F_v, v = _lemma_forms(model)
-    # step 2: g_k = dF/dv_k = -y'_k + Y e^{v_k} / S_v, evaluated at v = V by replacing
-    # e^{v_k} -> e^{V_k} and S_v -> S with the model's unevaluated subexpressions
-    # (re-evaluating e^{V_k} for long V_k is what makes a plain v -> V substitution slow)
-    at_V = {sympy.exp(vk): e for vk, e in zip(v, model.E)}
-    at_V[sympy.Add(*at_V)] = model.S
-    at_V.update(zip(v, model.V))
-    g = []
-    for vk in v:
+        return out_of_time(LemmaOutcome(False, _LEMMA_STATEMENT,
+                                        "not proved: time budget exhausted"))
+    if left() <= 0:
+        return out_of_time(lemma)
+    g = _logit_gradient(model, atoms)               # step 2, in the atoms
+    dV = _logit_derivatives(model)
+    decider = _Decider(deadline)
+    entries = []
+    for target in targets:
         if left() <= 0:
-            return out_of_time(lemma)
-        g.append(sympy.diff(F_v, vk).xreplace(at_V))
-    free_in_V = [vk.free_symbols for vk in model.V]
-    gen = _generalisation(model)
-    onehot = _one_hot_substitution(model)
-
-    def chain(parameter):
-        # dJ/dθ = sum_k g_k dV_k/dθ  (dV_k/dθ = 0 when θ does not occur in V_k)
-        return sympy.Add(*[g[k] * _diff_sum(model.V[k], parameter)
-                           for k in range(n) if parameter in free_in_V[k]])
-
-    entries, timed_out = [], False
-    for number, (parameter, kind, index, expected, seed_formula) in enumerate(targets):
-        if timed_out or left() <= 0:
-            timed_out = True
-            entries.append(EntryOutcome(parameter, kind, index, sympy.nan, expected, "unknown",
-                                        "skipped", None, "time budget exhausted"))
-            continue
-        entries.append(_check_entry(model, parameter, kind, index, chain(parameter), expected,
-                                    seed_formula, gen, onehot, seed=number))
-    holds = lemma.holds and not timed_out and all(entries)
+            return out_of_time(lemma, entries)
+        theta = target[0]
+        # step 3: dJ/dθ = sum_k g_k dV_k/dθ  (dV_k/dθ = 0 when θ does not occur in V_k)
+        general = sympy.Add(*[g[k] * dV[k][theta] for k in range(n) if theta in dV[k]])
+        entries.append(_check_entry(atoms, target, general, decider))
+    holds = lemma.holds and all(entries)
     return GradientProof(n=n, m=m, holds=holds, lemma=lemma, entries=tuple(entries),
-                         elapsed=time.perf_counter() - start, timed_out=timed_out)
+                         elapsed=time.perf_counter() - start, timed_out=False)

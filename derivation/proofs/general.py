@@ -14,7 +14,9 @@ Proof steps (each exact):
 3. Evaluate the sums (`doit`) and discharge the range conditions with the facts
    1 <= p <= n, 1 <= q <= m (conditions are replaced by True; nothing is substituted into
    a Sum's bounds, which would silently change the sum).
-4. `expand(derivative - claimed) == 0`.
+4. `expand(derivative - claimed) == 0`. A step not shown this way is decided by
+   `check_identity` (the all-sizes normal form, then every instance at concrete sizes):
+   "refuted" only with a counterexample confirmed by `equivalent`, else "unknown".
 5. One-hot: replacing the sum sum_i y'_i by 1 (the assumption sum_i y'_i = 1) turns the
    claimed formula into the seed's -x_q (y'_p - p_p); `expand` gives 0.
 """
@@ -26,6 +28,8 @@ from dataclasses import dataclass, field
 
 import sympy
 from sympy import IndexedBase, Sum
+
+from derivation.proofs.indexed import check_identity
 
 __all__ = ["prove_general", "GeneralProof", "GeneralStep", "general_model", "compact"]
 
@@ -42,7 +46,9 @@ class GeneralStep:
         The expression (or equation) the step produces.
     status : str
         "proved" (an identity shown exactly), "computed" (a derivation step, no claim),
-        "refuted"/"unknown" (the identity was not shown) or "skipped" (time budget).
+        "refuted" (a counterexample confirmed by `equivalent` at a concrete size, see
+        `check_identity`), "unknown" (not shown, no confirmed counterexample) or "skipped"
+        (time budget).
     method : str
         How it was obtained.
     """
@@ -188,12 +194,25 @@ def prove_general(*, timeout: float = 30.0) -> GeneralProof:
     def budget_left() -> bool:
         return time.perf_counter() - start <= timeout
 
-    def record(title, expr, proved, method):
+    ranges = {p: (1, g["n"]), q: (1, g["m"])}
+
+    def record(title, expr, proved, method, claim):
+        # not shown by expand: "refuted" only with a counterexample that `equivalent`
+        # confirms at a concrete size (check_identity), else "unknown" (issue 9, class 8)
         nonlocal ok
-        status = "proved" if proved else "refuted"
-        if proved is None:
-            status = "computed"
-        ok = ok and proved is not False
+        status = "proved"
+        if not proved:
+            lhs, rhs, assume = claim
+            left = timeout - (time.perf_counter() - start)
+            check = (check_identity(lhs, rhs, assume=assume, ranges=ranges,
+                                    timeout=min(left, 5.0)) if left > 0.2 else None)
+            if check is not None and check.status == "proved" and check.sizes is None:
+                method = f"{method} failed; {check.method}"
+            else:
+                status = "refuted" if check is not None and check.status == "refuted" else "unknown"
+                method = (f"{method} did not reach 0; "
+                          + (check.reason if check is not None else "time budget exhausted"))
+        ok = ok and status == "proved"
         steps.append(GeneralStep(title, expr, status, method))
 
     # step 0: the model
@@ -203,7 +222,8 @@ def prove_general(*, timeout: float = 30.0) -> GeneralProof:
     lemma = _normal_form(J) - _normal_form(J_lin) == 0
     record("lemma J = -sum_i y'_i V_i + (sum_i y'_i) ln S",
            sympy.Eq(sympy.Symbol("J"), J_lin, evaluate=False), lemma,
-           "expand_log (e^{V_i} > 0, S > 0), expand, factor_terms: identical normal forms")
+           "expand_log (e^{V_i} > 0, S > 0), expand, factor_terms: identical normal forms",
+           (J, J_lin, ()))
 
     p_p = sympy.exp(V(p)) / S                     # softmax p_p = e^{V_p}/S
     claims = (
@@ -227,13 +247,14 @@ def prove_general(*, timeout: float = 30.0) -> GeneralProof:
         record(f"dJ/d{name} = " + ("-x_q (y'_p - p_p sum_k y'_k)" if kind == "w"
                                    else "-(y'_p - p_p sum_k y'_k)"),
                sympy.Eq(sympy.Symbol(f"dJ/d{name}"), claimed, evaluate=False),
-               _identity(evaluated, claimed), "expand(derivative - claimed) == 0")
+               _identity(evaluated, claimed), "expand(derivative - claimed) == 0",
+               (evaluated, claimed, ()))
         # under sum_k y'_k = 1 the Sum object Y is replaced by 1 (no Sum bound is touched)
         record(f"one-hot (sum_k y'_k = 1): dJ/d{name} = "
                + ("-x_q (y'_p - p_p)" if kind == "w" else "-(y'_p - p_p)"),
                sympy.Eq(sympy.Symbol(f"dJ/d{name}"), seed, evaluate=False),
                _identity(claimed.xreplace({Y: sympy.Integer(1)}), seed),
-               "replace sum_k y'_k by 1, expand")
+               "replace sum_k y'_k by 1, expand", (claimed, seed, (sympy.Eq(Y, 1),)))
     return GeneralProof(holds=bool(ok and len(derivatives) == 2), steps=tuple(steps),
                         dJ_dw=derivatives.get("w"), dJ_db=derivatives.get("b"),
                         elapsed=time.perf_counter() - start)

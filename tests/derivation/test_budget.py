@@ -8,6 +8,7 @@ import time
 import pytest
 import sympy
 
+from derivation.equivalence import worker
 from derivation.equivalence.budget import FORK_AVAILABLE, BudgetExceeded, run_bounded
 from derivation.equivalence.checker import equivalent
 
@@ -17,6 +18,13 @@ pytestmark = [
 ]
 
 x, y = sympy.symbols("x y", real=True)
+
+
+@pytest.fixture(autouse=True)
+def no_idle_workers():
+    """Each test starts with no checker process, so the process tree is the test's own."""
+    worker.shutdown()
+    yield
 
 
 # ---- process table helpers (/proc/<pid>/stat: "pid (comm) state ppid pgrp ...") ----
@@ -167,6 +175,10 @@ def test_concurrent_calls_from_threads_give_correct_verdicts():
     assert not errors, errors
     assert results == {
         (k, j): cases[(k + j) % len(cases)][2] for k in range(4) for j in range(3)}
+    # what is left is the pool of idle checker processes, no more than MAX_IDLE
+    left = {pid for pid, depth, _ in _descendants(os.getpid())}
+    assert left == set(worker.worker_pids()) and len(left) <= worker.MAX_IDLE
+    worker.shutdown()
     assert _descendants(os.getpid()) == []
 
 
@@ -191,9 +203,12 @@ def test_no_descriptor_or_child_leak_over_many_calls():
 
 @pytest.mark.timeout(20)
 def test_exceptions_in_the_child_come_back():
-    y1, y2 = sympy.symbols("y'_1 y'_2", real=True)
-    with pytest.raises(ValueError, match="contradicts"):
-        equivalent(x, y, assume=[sympy.Eq(y1 + y2, 1), sympy.Eq(y1 + y2, 2)])
+    from derivation.errors import ParseError
+
+    with pytest.raises(ParseError):  # parsed in the checker process, raised here
+        equivalent("x", "y", assume=["x + 1"])
+    with pytest.raises(ParseError):
+        equivalent("x +* 1", "y")
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         run_bounded(lambda: 1 // 0, (), 5.0)
     big = b"\x01" * (3 << 20)  # larger than a pipe buffer: several reads
@@ -204,3 +219,82 @@ def test_proved_verdict_says_where_it_holds():
     verdict = equivalent((x ** 2 - 1) / (x - 1), x + 1)
     assert verdict.status == "proved"
     assert "wherever both sides are defined" in str(verdict)
+
+
+# ---- the long-lived checker process ------------------------------------------------------
+class Stall(sympy.Function):
+    """A function whose numeric evaluation never returns (a step no deadline can interrupt)."""
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Float:
+            while True:
+                time.sleep(0.01)
+
+
+def _forever():
+    while True:
+        pass
+
+
+def _alive_pid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.timeout(30)
+def test_the_checker_process_is_reused_and_replaced_only_when_a_budget_runs_out():
+    assert equivalent(x + y, y + x).status == "proved"
+    (first,) = worker.worker_pids()
+    assert equivalent((x + 1) ** 2, x ** 2 + 2 * x + 1).status == "proved"
+    assert worker.worker_pids() == [first]  # same process: no fork per call
+    start = time.monotonic()
+    verdict = equivalent(Stall(x), x, timeout=0.5)
+    assert time.monotonic() - start <= 0.5 + 0.5
+    assert verdict.status == "unknown" and "time budget exhausted" in verdict.reason, str(verdict)
+    assert not _alive_pid(first) and worker.worker_pids() == []  # killed, not reused
+    with pytest.raises(BudgetExceeded):
+        worker.call(_forever, (), 0.2)
+    # a late answer of the killed process never reaches the next call
+    assert equivalent(x + 1, x + 2).status == "refuted"
+    assert equivalent(x * 2, x + x).status == "proved"
+    assert len(worker.worker_pids()) == 1
+
+
+@pytest.mark.timeout(30)
+def test_a_call_over_budget_kills_the_worker_and_its_grandchildren():
+    seen = []
+    watcher = _watch(lambda tree: any(depth == 2 for _, depth, _ in tree), seen, interrupt=False)
+    with pytest.raises(BudgetExceeded):
+        worker.call(_nested_forever, (), 3.0)  # the worker runs a bounded grandchild
+    watcher.join()
+    assert {depth for _, depth, _ in seen} == {1, 2}  # worker and its grandchild
+    _assert_all_gone(seen)
+    assert _descendants(os.getpid()) == []
+
+
+@pytest.mark.timeout(30)
+def test_worker_forked_by_a_thread_that_ended_is_replaced_transparently():
+    out = []
+    thread = threading.Thread(target=lambda: out.append(equivalent(x + x, 2 * x).status))
+    thread.start()
+    thread.join()
+    assert out == ["proved"]
+    for _ in range(3):
+        assert equivalent(x + 1, 1 + x).status == "proved"
+        assert equivalent(x, x + 1).status == "refuted"
+
+
+@pytest.mark.timeout(30)
+def test_forked_children_do_not_inherit_the_workers_pipes():
+    equivalent(x + x, 2 * x)
+    held = {w.request for w in worker._pool.idle} | {w.response for w in worker._pool.idle}
+    assert held
+    child_fds = run_bounded(lambda: {int(fd) for fd in os.listdir("/proc/self/fd")}, (), 10.0)
+    assert not held & child_fds
+    # and a check from inside a forked child works (it runs bounded in a grandchild)
+    assert run_bounded(lambda: equivalent(x + x, 2 * x).status, (), 20.0) == "proved"
+    assert equivalent(x + x, 2 * x).status == "proved"

@@ -43,3 +43,15 @@ def test_timeout_is_validated():
 
     with pytest.raises(ValueError):
         prove_general(timeout=-1)
+
+
+def test_an_identity_expand_cannot_show_is_not_refuted(monkeypatch):
+    # issue 9, class 8: with the expand test failing everywhere (as for a normaliser that
+    # falls short), the true claims must not be "refuted"; check_identity decides them
+    from derivation.proofs import general
+
+    monkeypatch.setattr(general, "_identity", lambda lhs, rhs: False)
+    proof = general.prove_general()
+    statuses = [s.status for s in proof.steps]
+    assert "refuted" not in statuses
+    assert statuses.count("proved") == 5 and proof.holds   # 4 of them re-decided

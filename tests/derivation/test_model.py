@@ -91,3 +91,21 @@ def test_unevaluated_constructions_equal_the_evaluated_ones():
     evaluated = -sympy.Add(*[model.y[i] * sympy.log(sympy.exp(model.V[i]) / model.S)
                              for i in range(3)])
     assert model.J == evaluated
+
+
+def test_model_J_is_the_cross_entropy_builder_at_the_logits():
+    # the proofs' lemma is about cross_entropy(y, v); the model's J is the same tree at v = V
+    from derivation.model import cross_entropy
+
+    model = SoftmaxModel(3, 2)
+    v = sympy.symbols("v_1:4", real=True)
+    at_V = cross_entropy(tuple(model.y), v).xreplace(dict(zip(v, model.V)))
+    assert model.J == at_V
+    assert model.J == cross_entropy(tuple(model.y), tuple(model.V))
+
+
+def test_long_expressions_are_built_on_first_use_only():
+    model = SoftmaxModel(4, 3)
+    assert not {"V", "E", "S", "p", "J"} & set(vars(model))
+    J = model.J
+    assert model.J is J and "E" in vars(model)

@@ -186,7 +186,7 @@ def test_number_literals_mean_the_same_in_both_syntaxes(text, value):
     assert parse(text, syntax="sympy") == parse(text, syntax="latex") == value
 
 
-@pytest.mark.parametrize("text", ["x^1001", "x^{1/1001}", "(x^{40})^{40}"])
+@pytest.mark.parametrize("text", ["x^{1001}", "x^{1/1001}", "(x^{40})^{40}"])
 def test_exponent_bound_is_the_same_in_both_syntaxes(text):
     messages = []
     for syntax in ("sympy", "latex"):
@@ -227,11 +227,11 @@ def test_parse_refuses_an_equation():
         ("(x", "sympy", r"expected '\)'"),
         ("2x", "sympy", "implicit multiplication"),
         ("x (y)", "sympy", "unknown function 'x'"),
-        ("foo(x)", "sympy", "known functions: Abs, abs, cos"),
+        ("foo(x)", "sympy", "known functions: Abs, abs, acos"),
         ("exp", "sympy", "needs parentheses"),
         ("sqrt(x, y)", "sympy", "takes 1 argument"),
         ("x @ y", "sympy", "unexpected character '@'"),
-        (r"\sum_i y_i", "latex", "write the sum out"),
+        (r"\sum_i y_i", "latex", "write the terms out"),
         (r"y_1 + \dots + y_n", "latex", "ellipsis"),
         (r"\frac{\partial J}{\partial w}", "latex", "partial"),
         (r"\foo{x}", "latex", "unknown LaTeX command"),

@@ -99,3 +99,79 @@ def test_timeout_bounds_the_whole_proof_including_the_lemma():
 def test_timeout_must_be_positive():
     with pytest.raises(ValueError, match="timeout"):
         prove_gradients(2, 2, timeout=0)
+
+
+# -- issue 9, class 8: "refuted" only with a counterexample confirmed as `equivalent` does --
+def test_no_refutation_at_a_point_where_the_claim_has_no_real_value():
+    # (x^3)^(1/3) - x is 0 wherever it is real (x >= 0) and non-real for x < 0: the old
+    # witness refuted it with a complex "counterexample" at x_1 = -1/2
+    model = SoftmaxModel(2, 1)
+    x = model.x[0]
+    claimed = model.grad_W_formula()
+    claimed[0, 0] = claimed[0, 0] + (x ** 3) ** sympy.Rational(1, 3) - x
+    proof = prove_gradients(2, 1, expected_W=claimed)
+    entry = proof.entries[0]
+    assert entry.status != "refuted" and entry.counterexample is None
+    assert entry.status == "unknown" and entry.reason
+    assert not proof.holds
+
+
+def test_a_refuted_entry_carries_a_counterexample_that_equivalent_confirms():
+    from derivation.equivalence.checker import equivalent
+
+    model = SoftmaxModel(2, 2)
+    wrong = model.grad_W_formula()
+    wrong[1, 1] = 2 * wrong[1, 1]
+    entry = [e for e in prove_gradients(2, 2, expected_W=wrong).entries if e.name == "w_22"][0]
+    assert entry.status == "refuted"
+    point = entry.counterexample
+    lhs = entry.derivative.xreplace(point)
+    rhs = entry.expected.xreplace(point)
+    assert equivalent(lhs, rhs).status == "refuted"          # two constants that differ
+
+
+def test_one_hot_reduction_refuted_only_with_a_confirmed_point():
+    # a formula equal to the soft-label gradient but whose one-hot form is not the seed's
+    model = SoftmaxModel(2, 1)
+    Y = model.label_sum()
+    claimed = model.grad_b_formula() + sympy.Matrix([Y - 1, Y - 1])
+    proof = prove_gradients(2, 1, expected_b=claimed)
+    b1 = [e for e in proof.entries if e.name == "b_1"][0]
+    assert b1.status == "refuted"          # differs by Y - 1 for soft labels
+    point = b1.counterexample
+    assert sum(point[s] for s in model.y) != 1
+    assert all(e.one_hot == "proved" for e in prove_gradients(2, 1).entries)
+
+
+# -- issue 9, class 7: cost independent of SymPy's cache -------------------------------------
+def test_proofs_never_key_on_long_subexpressions(monkeypatch):
+    # the proof works on symbols for e^{V_k}, S and Y: it never builds the model's long
+    # expressions, whose dictionary lookups were the cache-dependent cost
+    from derivation import model as model_module
+
+    def forbidden(self):
+        raise AssertionError("the proof built the long expressions of the model")
+
+    for name in ("E", "S", "p", "J"):
+        monkeypatch.setattr(model_module.SoftmaxModel, name, property(forbidden))
+    proof = prove_gradients(6, 5)
+    assert proof.holds
+
+
+def test_proof_after_the_cache_is_cleared_gives_the_same_entries():
+    from sympy.core.cache import clear_cache
+
+    first = prove_gradients(4, 3)
+    clear_cache()
+    second = prove_gradients(4, 3)
+    assert first.holds and second.holds
+    assert [e.general for e in first.entries] == [e.general for e in second.entries]
+
+
+def test_model_build_is_cheap_and_lazy():
+    import time
+
+    start = time.perf_counter()
+    model = SoftmaxModel(60, 60)
+    assert time.perf_counter() - start < 1.0 + 0.5        # symbols only (no J yet)
+    assert "J" not in vars(model) and "S" not in vars(model)

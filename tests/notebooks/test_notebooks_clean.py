@@ -34,3 +34,13 @@ def test_notebook_has_no_absolute_paths(path):
     json.loads(text)  # well-formed JSON
     hits = _ABSOLUTE.findall(text)
     assert not hits, f"{path.name} contains absolute paths: {hits}"
+
+
+def test_notebook_1_reads_the_seed_from_its_file():
+    path = next(p for p in NOTEBOOKS if p.name == "01_derivation.ipynb")
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                       if c.cell_type == "code")
+    assert "check_document(seed_text())" in source
+    for retired in ("AS_WRITTEN", "CORRECTED", "check_steps", "derivation.handwritten"):
+        assert retired not in source, f"notebook 1 still uses the hand transcription: {retired}"
+    assert "gradient_checker_widget()" in source  # the "check my derivation" form

@@ -14,9 +14,9 @@ from trainer._monitor import FAR, GROWTH, PATIENCE, Monitor
 @pytest.mark.parametrize(
     "params",
     [
-        {"learning_rate": 1e6},                                   # Nesterov (numeric learning rate)
-        {"learning_rate": 1e6, "accelerate": False},              # plain gradient descent
-        {"learning_rate": 1e6, "accelerate": "bb"},
+        {"method": "batch", "learning_rate": 1e6},                                   # Nesterov (numeric learning rate)
+        {"method": "batch", "learning_rate": 1e6, "accelerate": False},              # plain gradient descent
+        {"method": "batch", "learning_rate": 1e6, "accelerate": "bb"},
         {"learning_rate": 1e6, "method": "sgd"},
         {"learning_rate": 1e6, "method": "minibatch"},
     ],
@@ -34,7 +34,7 @@ def test_geometric_loss_growth_raises_before_overflow(blobs):
     # l2 = 1, alpha = 4: W := (1 - 4) W - ... grows |W| about 3x per epoch, J about 9x
     seen = []
     with pytest.raises(DivergenceError, match=r"grew geometrically.*learning_rate \* l2 = 4 > 2"):
-        SoftmaxRegression(learning_rate=4.0, l2=1.0, accelerate=False, max_epochs=500,
+        SoftmaxRegression(method="batch", learning_rate=4.0, l2=1.0, accelerate=False, max_epochs=500,
                           callback=lambda info: seen.append(info.loss)).fit(X, y)
     assert np.isfinite(seen).all() and max(seen) < 1e12
 
@@ -44,7 +44,7 @@ def test_large_but_stable_steps_are_not_called_divergence(blobs):
     # the loss jump and oscillate (no geometric growth): fit must go on to the end
     X, y, _ = blobs
     for accelerate in (False, "nesterov"):
-        model = SoftmaxRegression(learning_rate=1e4, l2=0.0, accelerate=accelerate, max_epochs=60, tol=0).fit(X, y)
+        model = SoftmaxRegression(method="batch", learning_rate=1e4, l2=0.0, accelerate=accelerate, max_epochs=60, tol=0).fit(X, y)
         assert max(model.loss_history_) > FAR * model.loss_history_[0]  # it did jump
         assert model.n_iter_ == 60 and model.score(X, y) > 0.5  # (chance: 1/3; optimum: 0.85)
 
@@ -88,7 +88,7 @@ def test_batch_out_of_epochs_warns_with_the_gradient_reached(digits_split):
     "params",
     [
         {},                                                     # default settings converge on digits
-        {"accelerate": "nesterov"},
+        {"method": "batch", "accelerate": "nesterov"},
         {"max_epochs": 5, "tol": 0},                            # tol=0: a fixed number of epochs
         {"method": "sgd", "max_epochs": 2},                     # stochastic methods never warn
         {"method": "minibatch", "max_epochs": 2},
@@ -106,9 +106,10 @@ def test_no_convergence_warning_when_not_due(digits_split, params):
 @pytest.mark.parametrize(
     "params",
     [
-        {"accelerate": False, "learning_rate": 0.5},
-        {"accelerate": "nesterov", "learning_rate": 0.5},
-        {"accelerate": "bb"},
+        {"method": "batch", "accelerate": False, "learning_rate": 0.5},
+        {"method": "batch", "accelerate": "nesterov", "learning_rate": 0.5},
+        {"method": "batch", "accelerate": "bb"},
+        {},                                                       # lbfgs
         {"method": "sgd", "random_state": 0},
         {"method": "minibatch", "random_state": 0},
     ],
@@ -120,7 +121,7 @@ def test_loss_attribute_is_the_loss_of_the_returned_weights(blobs, params, max_e
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
-    due = "method" not in params and not model.converged_  # only "batch" warns
+    due = params.get("method", "lbfgs") in ("lbfgs", "batch") and not model.converged_  # only full-batch warns
     assert [w.category for w in caught] == ([ConvergenceWarning] if due else [])
     J = loss(model.coef_, model.intercept_, X, codes, l2=1e-3)
     dW, db = gradient(model.coef_, model.intercept_, X, codes, l2=1e-3)

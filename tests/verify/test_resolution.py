@@ -30,7 +30,7 @@ def _problem(dtype, x_scale, seed=0):
     return f, grad, (W, b)
 
 
-@pytest.mark.parametrize("dtype, x_scale", [(np.float32, 1e-6), (np.float64, 1e-9)])
+@pytest.mark.parametrize("dtype, x_scale", [(np.float32, 1e-6), (np.float64, 1e-13)])
 def test_check_that_resolves_nothing_fails_even_for_zero_gradient(dtype, x_scale):
     f, grad, (W, b) = _problem(dtype, x_scale)
     only_W = lambda W: f((W, b))  # noqa: E731
@@ -44,7 +44,7 @@ def test_check_that_resolves_nothing_fails_even_for_zero_gradient(dtype, x_scale
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_unresolved_entries_are_counted_and_require_resolved_fails_them(dtype):
-    f, grad, params = _problem(dtype, 1e-6 if dtype == np.float32 else 1e-9)
+    f, grad, params = _problem(dtype, 1e-6 if dtype == np.float32 else 1e-13)
 
     def flipped(p):  # sign flip on W[2, 1], far below the noise of f / h
         dW, db = grad(p)
@@ -72,7 +72,7 @@ def test_ordinary_correct_gradient_is_fully_resolved(dtype):
 
 
 def test_random_mode_counts_unresolved_directions():
-    f, grad, (W, b) = _problem(np.float64, 1e-9)
+    f, grad, (W, b) = _problem(np.float64, 1e-13)
     r = check_gradient(lambda W: f((W, b)), lambda W: np.zeros_like(W), W, method="random")
     assert not r.ok and r.n_unresolved == r.n_checked and "no entry could be resolved" in r.reason
 

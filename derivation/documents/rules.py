@@ -1,0 +1,513 @@
+r"""What each statement is and what it is checked against (the reader's rules)."""
+
+from __future__ import annotations
+
+import sympy
+
+from derivation.documents import decide as D
+from derivation.documents.calculus import claim_key, true_derivative
+from derivation.documents.notation import Quantity, Unreadable, family_key, key_text, show
+from derivation.documents.segment import ORDER, chains, has_text, walk
+from derivation.documents.steps import DocumentStep
+from derivation.parsing import ast as A
+
+__all__ = ["process_statement", "definable", "define_name"]
+
+_PREMISE_WORDS = ("note", "assum", "suppose", "since", "so,", " so ", "given", "because",
+                  "if ", "one-hot", "one hot")
+
+
+def _is_premise(math) -> bool:
+    prose = " " + math.prose.lower() + " "
+    return any(w in prose for w in _PREMISE_WORDS) or prose.strip().endswith(" so")
+
+
+def definable(node) -> bool:
+    return isinstance(node, A.Name) and (not node.sub or all(
+        isinstance(s, (A.Word, A.Name)) and (not isinstance(s, A.Name) or not s.sub)
+        for s in node.sub))
+
+
+def _is_new(r, node) -> bool:
+    """A name the document has not used or defined before (a definition's subject)."""
+    ctx = r.ctx
+    if isinstance(node, A.Name):
+        key = family_key(node)
+        kind = "array" if node.sub else "scalar"
+        if ctx.defined(key, kind) is not None or ctx.defined(key, "function") is not None:
+            return False
+        if key in ctx.forward:   # this is the line that defines it (not used before)
+            ctx.forward.pop(key)
+            return True
+        used = key in (ctx.free if node.sub else ctx.scalars)
+        return not used
+    return False
+
+
+def _function_form(node):
+    """J(y) / σ(z): (name, [param names]) or None."""
+    if isinstance(node, A.Mul) and len(node.factors) == 2 and isinstance(node.factors[0], A.Name) \
+            and not node.factors[0].sub and isinstance(node.factors[1], A.Group) \
+            and node.factors[1].delim == "(":
+        body = node.factors[1].body
+        params = body.items if isinstance(body, A.Seq) else (body,)
+        if all(isinstance(p, A.Name) and not p.sub for p in params):
+            return node.factors[0], list(params)
+    return None
+
+
+def _text(math, a, b=None):
+    b = a if b is None else b
+    return math.text[a.start:b.end].strip()
+
+
+def define_name(r, math, lhs, rhs_node, *, forward=False, line=None):
+    """Define the name `lhs` (a Name, or f(params)) by `rhs_node`; returns the Quantity."""
+    low = r.lowering(math)
+    ctx = r.ctx
+    ff = _function_form(lhs)
+    if ff is not None:
+        name, params = ff
+        syms = [ctx.scalar(family_key(p)) for p in params]
+        value = low.lower(rhs_node)
+        bare = {s for s in syms if s in value.free_symbols}
+        key = family_key(name)
+        if bare:
+            q = ctx.define(Quantity(key, "function", tuple(syms), value,
+                                   line or math.line_of(lhs.start), _text(math, lhs)))
+            low.note(f"{_text(math, lhs)} defines the function {key_text(key)}")
+        else:
+            q = ctx.define(Quantity(key, "scalar", (), value, line or math.line_of(lhs.start),
+                                   key_text(key)))
+            q.depends = tuple(p.base for p in params)
+            low.note(f"{_text(math, lhs)} read as the quantity {key_text(key)} (its argument "
+                     f"{', '.join(key_text(family_key(p)) for p in params)} names what it "
+                     "depends on)")
+        return q, low, value
+    key = family_key(lhs)
+    if lhs.sub:
+        idx = []
+        for item, pos, text in low.subscript(lhs, key):
+            if text is None or text.isdigit():
+                raise Unreadable(f"the definition of {_text(math, lhs)} at a fixed index")
+            idx.append(ctx.index(text))
+        value = low.lower(rhs_node)
+        q = Quantity(key, "array", tuple(idx), value, line or math.line_of(lhs.start),
+                     _text(math, lhs))
+        ranges = ctx.index_ranges([value])
+        for p, s in enumerate(idx):
+            if s in ranges:
+                ctx.ranges.setdefault((key, p), ranges[s])
+        ctx.define(q)
+    else:
+        value = low.lower(rhs_node)
+        q = ctx.define(Quantity(key, "scalar", (), value, line or math.line_of(lhs.start),
+                                key_text(key)))
+    if forward:
+        q.forward = True
+    return q, low, value
+
+
+def process_statement(r, math, st):
+    node = st.node
+    if isinstance(node, A.Seq) and node.sep == ",":
+        if any(isinstance(i, A.Dots) for i in node.items):
+            r.add(DocumentStep(math.line_of(node.start), _text(math, node), "given", "list",
+                               reading="a list, read not checked"))
+        return
+    if not isinstance(node, A.Relation):
+        return  # an expression with no claim
+    r.origin = node.start
+    for items, ops in chains(node):
+        if has_text(_wrap(items)):
+            continue  # a remark in prose (\rightarrow \text{only ...})
+        process_chain(r, math, items, ops, st.aside)
+
+
+def _wrap(items):
+    return A.Seq(items=tuple(i for i in items if i is not None))
+
+
+def _range(r, math, items, ops):
+    first = next(i for i in items if i is not None)
+    r.add(DocumentStep(math.line_of(first.start), _text(math, first, items[-1]), "given",
+                       "range", reading="an index range, read not checked"))
+    if isinstance(items[0], A.Name) and not items[0].sub and isinstance(items[-1], A.Seq):
+        seq = items[-1].items
+        if len(seq) >= 2 and isinstance(seq[-1], (A.Name, A.Number)):
+            low = r.lowering(math)
+            try:
+                lo, hi = low.lower(seq[0]), low.bound_value(seq[-1])
+                sym = r.ctx.index(items[0].base)
+                r.ctx.loop_ranges = getattr(r.ctx, "loop_ranges", {})
+                r.ctx.loop_ranges[sym] = (lo, hi)
+                for q in list(r.ctx.quantities.values()):
+                    if q.kind != "array" or sym not in q.params:
+                        continue
+                    r.ctx.ranges.setdefault((q.key, q.params.index(sym)), (lo, hi))
+                    for atom in q.expr.atoms(sympy.Indexed):
+                        key = r.ctx._key_of_base(atom.base)
+                        for pos, idx in enumerate(atom.indices):
+                            if idx == sym and key is not None:
+                                r.ctx.ranges.setdefault((key, pos), (lo, hi))
+            except Unreadable:
+                pass
+
+
+def process_chain(r, math, items, ops, aside):
+    if any(op in ORDER for op in ops) or any(isinstance(i, A.Seq) and i.sep == "," for i in items[1:]):
+        return _range(r, math, items, ops)
+    if items[0] is None:
+        if r.current is None:
+            raise Unreadable("a row starting with '=' with no quantity before it")
+        for it in items[1:]:
+            underbrace_names(r, math, it)
+        return links(r, math, items, ops, 1, r.current.value, r.current.step, r.current.key)
+    head = items[0]
+    if vector_equation(r, math, items, ops):
+        return
+    for it in items:
+        underbrace_names(r, math, it)
+    if ops[0] == ":=":
+        from derivation.documents.updates import update_rule
+        return update_rule(r, math, items, ops)
+    if isinstance(head, A.Name) and ops[0] == "=":
+        q = r.ctx.defined(family_key(head), "array" if head.sub else "scalar")
+        if q is not None and getattr(q, "forward", False) and q.step is None:
+            q.step = r.add(DocumentStep(math.line_of(head.start), _text(math, head, items[1]),
+                                        "given", "definition",
+                                        reading=f"definition of {q.text} (used before this "
+                                                "line, read with this definition)",
+                                        expr=q.expr))
+            r.current = _subject(q.placeholder[q.params] if q.kind == "array" else
+                                 q.placeholder, q.step, q.key)
+            return links(r, math, items, ops, 2, q.expr, q.step, q.key)
+    if isinstance(head, A.Derivative) and not head.operator:
+        return derivative_claim(r, math, items, ops)
+    if ops[0] == "=" and (_function_form(head) or (definable(head) and _is_new(r, head))):
+        return definition(r, math, items, ops, 0, aside)
+    if len(items) > 1 and ops[0] == "=" and definable(items[1]) and not items[1].sub \
+            and _is_new(r, items[1]):
+        return definition(r, math, items, ops, 1, aside)
+    low = r.lowering(math)
+    first = low.lower(head)
+    if len(items) == 2 and _is_premise(math):
+        from derivation.documents.premises import premise
+        return premise(r, math, head, items[1], first, low)
+    return links(r, math, items, ops, 1, first, None, claim_key(head), low.readings)
+
+
+def definition(r, math, items, ops, at, aside):
+    subject, other = items[at], items[1 - at]
+    q, low, value = define_name(r, math, subject, other)
+    text = _text(math, items[0], items[1])
+    reading = "; ".join(low.readings)
+    step = r.add(DocumentStep(math.line_of(items[0].start), text, "given", "definition",
+                              reading=("definition of " + q.text + (": " + reading if reading
+                                                                    else "")),
+                              expr=value))
+    q.step = step
+    placeholder = q.placeholder
+    if q.kind == "array":
+        placeholder = q.placeholder[q.params]
+    elif q.kind == "function":
+        placeholder = value
+    if placeholder is not None:
+        r.forms[q.key] = (placeholder, step)
+    if not aside:
+        r.current = _subject(placeholder, step, q.key)
+    links(r, math, items, ops, 2, value if at == 0 else placeholder, step,
+          q.key, set_current=not aside)
+
+
+def _subject(value, step, key):
+    from derivation.documents.check import _Subject
+    return _Subject(value, step, key)
+
+
+def links(r, math, items, ops, start, prev, prev_step, key, readings=(), set_current=True,
+          kind="equality", origin=None):
+    """Check items[start:] each against the one before (prev, whose step is prev_step)."""
+    if origin is None:
+        origin = getattr(r, "origin", 0)
+    for k in range(start, len(items)):
+        if ops[k - 1] not in ("=",):
+            raise Unreadable(f"the relation '{ops[k - 1]}' in a chain")
+        low = r.lowering(math)
+        value, low, fixed = _lower_or_fix(r, math, items[k], low)
+        if prev_step is None and k == start:
+            latex = _text(math, items[k - 1], items[k])
+            notes = list(readings) + low.readings
+        else:
+            latex = math.text[items[k - 1].end if items[k - 1] is not None else origin:
+                              items[k].end].strip()
+            notes = low.readings
+        step = DocumentStep(math.line_of(items[k].start), latex, "unknown", kind,
+                            reading="; ".join(dict.fromkeys(notes)), base=prev_step,
+                            expr=value, target=prev)
+        judge(r, step, value, prev)
+        if fixed:
+            step.reading = "; ".join([fixed, step.reading]) if step.reading else fixed
+        if step.status == "refuted" and step.repair is None:
+            garble = _bracket_garble(r, math, items[k], prev, fixed_text=getattr(low, "patched", None))
+            if garble:
+                step.repair = garble
+        r.add(step)
+        if key is not None and step.status == "proved":
+            r.forms[key] = (value, step)
+        prev, prev_step = value, step
+    if set_current and prev_step is not None:
+        r.current = _subject(prev, prev_step, key)
+
+
+def judge(r, step, lhs, rhs, *, repair=True):
+    """Decide lhs = rhs for `step`: plain, then under the stated assumptions, then repairs."""
+    d = D.decide(r.ctx, lhs, rhs, r.budget)
+    if d.status != "proved" and r.assumed:
+        eqs = tuple(a for a, _ in r.assumed)
+        d2 = D.decide(r.ctx, lhs, rhs, r.budget, eqs)
+        if d2.status == "proved":
+            d = d2
+            step.assumptions = tuple(s for _, s in r.assumed)
+        elif d2.status == "refuted":
+            d = d2
+    step.status = d.status
+    step.sizes = d.sizes
+    if d.status == "refuted":
+        step.counterexample = d.counterexample
+        if repair:
+            found = D.repairs(r.ctx, lhs, rhs, r.budget, r.remarks)
+            if found is not None:
+                step.repair = found[0]
+    elif d.status == "unknown":
+        step.reason = d.reason or "not decided"
+    return d
+
+
+def derivative_claim(r, math, items, ops):
+    head = items[0]
+    low = r.lowering(math)
+    if len(head.wrt) != 1:
+        raise Unreadable(f"the derivative '{_text(math, head)}' with several variables")
+    wrt = low.variable(head.wrt[0])
+    key = claim_key(head.of)
+    claim = r.ctx.claims.get((key, wrt)) if key else None
+    value = low.lower(items[1])
+    if claim is not None:
+        target, base = claim
+        reading = f"checked against the claim about the same derivative on line {base.line}"
+    else:
+        base = None
+        fq = r.ctx.defined(key, "function") if key else None
+        if fq is not None:
+            target = low.lower(head)
+            base = fq.step
+            reading = f"the true derivative of {fq.text} (line {fq.line})"
+        elif key in r.forms:
+            form, base = r.forms[key]
+            target = true_derivative(low, form, wrt)
+            reading = (f"checked against the true derivative of {key_text(key)} as written on "
+                       f"line {base.line}")
+        else:
+            target = true_derivative(low, low.lower(head.of), wrt)
+            reading = "checked against the true derivative"
+    step = DocumentStep(math.line_of(head.start), _text(math, head, items[1]), "unknown",
+                        "derivative", reading="; ".join([reading] + low.readings), base=base,
+                        expr=value, target=target)
+    judge(r, step, value, target)
+    r.add(step)
+    if key is not None and step.status != "refuted" or claim is None:
+        r.ctx.claims[(key, wrt)] = (value, step)
+    r.current = _subject(value, step, None)
+    links(r, math, items, ops, 2, value, step, None)
+    if r.current.step is not step and key is not None:
+        r.ctx.claims[(key, wrt)] = (r.current.value, r.current.step)
+
+
+def pattern_rows(r, math, stmts) -> set:
+    r"""Rows ``V_1 = …``, ``V_2 = …``, ``\vdots``, ``V_n = …`` of one block: one definition
+    V_k = … for k = 1, …, n (first and last row compared node by node). Returns the ids of
+    the statements consumed."""
+    from derivation.documents.ellipsis import anti_unify
+    rows = [s for s in stmts if isinstance(s.node, A.Relation) and len(s.node.items) == 2
+            and s.node.ops == ("=",) and isinstance(s.node.items[0], A.Name)
+            and s.node.items[0].sub]
+    has_dots = any(isinstance(s.node, A.Dots) for s in stmts)
+    if len(rows) < 2 or not has_dots:
+        return set()
+    key = family_key(rows[0].node.items[0])
+    if any(family_key(s.node.items[0]) != key for s in rows) or not _is_new(r, rows[0].node.items[0]):
+        return set()
+    first, last = rows[0].node, rows[-1].node
+    pairs = []
+    if not anti_unify(first, last, r.ctx.dims, pairs) or not pairs:
+        return set()
+    starts = {p[2] for p in pairs}
+    ends = {p[5] for p in pairs}
+    if len(starts) != 1 or len(ends) != 1 or not next(iter(starts)).isdigit() \
+            or None in ends:
+        return set()
+    end = next(iter(ends))
+    low = r.lowering(math)
+    import re
+    used = set("".join(re.findall(r"_\{?([A-Za-z0-9,]+)", math.text)))
+    letter = next(c for c in "ikjlpqrst" if c not in used and c not in r.ctx.sizes)
+    k = r.ctx.index(letter)
+    for p in pairs:
+        low.holes[(id(p[3]), p[4])] = k
+    value = low.lower(last.items[1])
+    hi = sympy.Integer(end) if end.isdigit() else r.ctx.size(end)
+    lo = sympy.Integer(next(iter(starts)))
+    q = r.ctx.define(Quantity(key, "array", (k,), value, math.line_of(first.start),
+                              f"{key_text(key)}_{letter}"))
+    r.ctx.ranges[(key, 0)] = (lo, hi)
+    for p in pairs:
+        r.ctx.ranges.setdefault((p[0], p[1]), (lo, hi))
+    reading = (f"rows {', '.join(_text(math, s.node.items[0]) for s in rows)} (with ⋮) read "
+               f"as {key_text(key)}_{letter} = {show(value)} for {letter} = {lo}, …, {show(hi)}")
+    for s in rows:
+        step = r.add(DocumentStep(math.line_of(s.node.start), _text(math, s.node), "given",
+                                  "definition", reading="; ".join([reading] + low.readings)))
+        q.step = q.step or step
+    r.forms[key] = (q.placeholder[(k,)], q.step)
+    return {id(s) for s in rows} | {id(s) for s in stmts if isinstance(s.node, A.Dots)}
+
+
+def vector_equation(r, math, items, ops) -> bool:
+    """``[y_1; y_2; y_3] = softmax[…]``: a vector written out at a fixed size."""
+    head = items[0]
+    if not (isinstance(head, A.Matrix) and all(len(row) == 1 and isinstance(row[0], A.Name)
+                                               for row in head.rows)):
+        return False
+    names = ", ".join(_text(math, row[0]) for row in head.rows)
+    r.add(DocumentStep(math.line_of(head.start), _text(math, items[0], items[-1]), "given",
+                       "definition",
+                       reading=(f"the vector ({names}) written out at the fixed size "
+                                f"{len(head.rows)}: read as an illustration, not as a "
+                                "definition (the general definitions on other lines are "
+                                "used)")))
+    return True
+
+
+def underbrace_names(r, math, node):
+    r"""``\underbrace{…}_{\text{call it } Y = 1 \text{ b/c one hot}}``: Y names the part of
+    the braced expression that the label's value fits under a known assumption (the brace
+    may span more than the part it names); else the whole braced expression."""
+    from derivation.documents.decide import decide, known_assumptions
+    for ann in [n for n in _walk_all(node) if isinstance(n, A.Annotated) and n.label is not None]:
+        label = list(_walk_all(ann.label))
+        texts = [n for n in label if isinstance(n, A.Text)]
+        if not any("call" in t.text.lower() or "denote" in t.text.lower() for t in texts):
+            continue
+        names = [n for n in label if isinstance(n, A.Name)]
+        numbers = [n for n in label if isinstance(n, A.Number)]
+        if not names or not _is_new(r, names[0]):
+            continue
+        name = names[0]
+        low = r.lowering(math)
+        body_value = low.lower(ann.body)
+        chosen, chosen_node, why = body_value, ann.body, "the underbraced expression"
+        if numbers:
+            value = sympy.Rational(numbers[0].text)
+            groups = [g for g in _walk_all(ann.body) if isinstance(g, A.Group)
+                      and g.delim in ("(", "[") and g is not ann.body]
+            for g in groups:
+                try:
+                    gv = r.lowering(math).lower(g)
+                except Unreadable:
+                    continue
+                for aname, transform in known_assumptions(r.ctx, [gv]):
+                    L, R, extra, post, ranges = transform(gv, value)
+                    if post is not None or not extra:
+                        continue
+                    if decide(r.ctx, L, R, r.budget, extra, post, ranges).status == "proved":
+                        chosen, chosen_node = gv, g
+                        why = (f"{_text(math, g)}, the part of the underbraced expression "
+                               f"that is {numbers[0].text} under {aname} (the brace spans "
+                               "more than what it names)")
+                        break
+                if chosen_node is g:
+                    break
+        key = family_key(name)
+        q = r.ctx.define(Quantity(key, "scalar", (), chosen, math.line_of(ann.label.start),
+                                  key_text(key)))
+        label_text = _text(math, ann.label)
+        reading = f"definition of {key_text(key)} from the label '{label_text}': {why}"
+        if numbers:
+            eq = sympy.Eq(q.placeholder, sympy.Rational(numbers[0].text), evaluate=False)
+            r.remarks.append((f"{key_text(key)} = {numbers[0].text} (the remark on line "
+                              f"{q.line}), i.e. {show(chosen)} = {numbers[0].text}", eq))
+            reading += (f"; its remark {key_text(key)} = {numbers[0].text} is not used as an "
+                        f"assumption (the text keeps {key_text(key)})")
+        q.step = r.add(DocumentStep(q.line, label_text, "given", "definition", reading=reading,
+                                    expr=chosen))
+
+
+def _walk_all(node):
+    if not isinstance(node, A.Node):
+        return
+    yield node
+    from dataclasses import fields
+    for f in fields(node):
+        if f.name in ("start", "end"):
+            continue
+        v = getattr(node, f.name)
+        stack = [v]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, tuple):
+                stack.extend(reversed(x))
+            elif isinstance(x, A.Node):
+                yield from _walk_all(x)
+
+
+def _lower_or_fix(r, math, item, low):
+    """Lower `item`; an ellipsis whose first term breaks the pattern by one letter
+    (``y_i'v_1 + … + y_n'v_n``) is read with the digit the pattern needs, and said so."""
+    from derivation.documents.notation import Lowering
+    try:
+        return low.lower(item), low, ""
+    except Unreadable as exc:
+        fix = getattr(exc, "fix", None)
+        if fix is None:
+            raise
+        start, end, digit, letter, name = fix
+        text = math.text[item.start:item.end]
+        a, b = start - item.start, end - item.start
+        patched = text[:a] + digit + text[b:]
+        fixed = Lowering(r.ctx, patched)
+        node = _read(patched)
+        value = fixed.lower(node)
+        fixed.patched = patched
+        note = (f"the first term writes {name}_{letter} where the pattern of the other "
+                f"indices needs {name}_{digit}: read as {name}_{digit} ({exc})")
+        return value, fixed, note
+
+
+def _read(text):
+    from derivation.parsing.latex import read_latex
+    return read_latex(text)
+
+
+def _bracket_garble(r, math, item, target, fixed_text=None):
+    """``-L(a) - b`` where L is no name of the document: the reading of L as a bracket whose
+    closing ']' is lost, ``-[(a) - b]``; returned (as a repair) when it makes the step hold."""
+    import re
+    from derivation.documents.notation import Lowering
+    text = fixed_text or math.text[item.start:item.end]
+    m = re.search(r"(?<![\\A-Za-z])([A-Z])\(", text)
+    if not m:
+        return None
+    letter = m.group(1)
+    if r.ctx.defined((letter, 0, None), "scalar") is not None:
+        return None
+    patched = text[:m.start()] + "[(" + text[m.end():] + "]"
+    try:
+        value = Lowering(r.ctx, patched).lower(_read(patched))
+    except Exception:
+        return None
+    d = D.decide(r.ctx, value, target, r.budget)
+    if d.status == "proved":
+        return (f"'{letter}(' read as '[(' (a bracket whose closing ']' is lost): "
+                f"{patched.strip()} holds; taken literally, {letter} is an undefined factor")
+    return None

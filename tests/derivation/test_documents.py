@@ -1,0 +1,129 @@
+"""The document reader on small documents, one construct each."""
+
+import pytest
+
+from derivation import documents
+from derivation.documents import DocumentCheck, DocumentStep, check_document
+
+
+def steps(text, **kw):
+    return check_document(text, **kw).steps
+
+
+def test_api_types():
+    res = check_document("Let $a = 2$ and $b = a + a$. Then $$b = 4$$")
+    assert isinstance(res, DocumentCheck) and all(isinstance(s, DocumentStep) for s in res.steps)
+    assert [s.line for s in res.steps] == [1, 1, 1]
+    assert [s.status for s in res.steps] == ["given", "given", "proved"]
+    assert res.ok and res.status == "proved" and res.counts["proved"] == 1
+    assert res.to_dict()["steps"][2]["base"] is None
+
+
+def test_inline_math_in_prose_and_lines():
+    text = "Intro\n\nLet $z_i = 2 x_i$ be the score, for $i = 1, \\dots, n$.\n\n$$z_i = x_i + x_i$$\n"
+    s = steps(text)
+    assert [(x.line, x.kind, x.status) for x in s] == [
+        (3, "definition", "given"), (3, "range", "given"), (5, "equality", "proved")]
+
+
+def test_equals_chain_each_link_a_step_and_row_starting_with_equals():
+    text = "$$q = (a+b)^2 = a^2 + 2ab + b^2$$\n\n$$= a^2 + b^2$$\n"
+    s = steps(text)
+    assert [x.status for x in s] == ["given", "proved", "refuted"]
+    assert s[2].base is s[1] and s[2].line == 3
+    assert s[2].counterexample and {"a", "b"} <= set(s[2].counterexample)
+
+
+def test_aligned_rows_on_one_line_share_it():
+    text = "$$\\begin{aligned} f &= (x+1)^2 \\\\ &= x^2 + 2x + 1 \\\\ &= x^2 + 1 \\end{aligned}$$"
+    s = steps(text)
+    assert [x.line for x in s] == [1, 1, 1]
+    assert [x.status for x in s] == ["given", "proved", "refuted"]
+
+
+def test_sums_with_and_without_bounds_and_ellipsis_reading():
+    text = ("Let $s = \\sum_{j=1}^{m} x_j$.\n\n"
+            "$$s = x_1 + x_2 + \\dots + x_m$$\n\n$$\\sum_j x_j = s$$\n")
+    s = steps(text)
+    assert [x.status for x in s] == ["given", "proved", "proved"]
+    assert "read as Σ_{k=1}^{m}" in s[1].reading or "read as (Σ" in s[1].reading
+    assert s[1].sizes is None          # for all m
+
+
+def test_ellipsis_misread_trap_not_proved():
+    # x_1 + x_3 + ... + x_n is not Σ x_k; the reader must not prove it equal to the sum
+    text = "Let $s = \\sum_{j=1}^{n} x_j$.\n\n$$s = x_1 + x_3 + \\dots + x_n$$\n"
+    s = steps(text)
+    assert s[1].status != "proved"
+
+
+def test_softmax_entry_and_hat():
+    text = ("Let $z_i = w_i + c$ for $i = 1, \\dots, n$. Let $\\hat{y}_i = \\text{softmax}(z)_i$.\n\n"
+            "$$\\hat{y}_i = \\frac{e^{z_i}}{\\sum_{k=1}^{n} e^{z_k}}$$\n")
+    s = [x for x in steps(text) if x.kind != "range"]
+    assert [x.status for x in s][-1] == "proved"
+
+
+def test_function_definition_and_derivative():
+    text = ("Let $\\sigma(z) = \\frac{1}{1 + e^{-z}}$.\n\n"
+            "$$\\frac{d\\sigma}{dz} = \\sigma(z)(1 - \\sigma(z))$$\n\n"
+            "$$\\frac{d\\sigma}{dz} = \\sigma(z)^2$$\n")
+    s = steps(text)
+    assert [x.status for x in s] == ["given", "proved", "refuted"]
+    assert s[1].kind == "derivative"
+    assert s[2].base is s[1]           # against the previous claim about dσ/dz
+
+
+def test_derivative_claim_indexed_and_operator():
+    text = ("Let $v_i = \\sum_{j=1}^{m} w_{ij} x_j + b_i$ for $i = 1, \\dots, n$.\n\n"
+            "$$\\frac{\\partial v_i}{\\partial w_{ij}} = x_j$$\n\n"
+            "$$\\frac{\\partial}{\\partial w_{ij}} v_i^2 = 2 v_i x_j$$\n\n"
+            "$$\\frac{\\partial v_i}{\\partial b_i} = 0$$\n")
+    s = [x for x in steps(text) if x.kind != "range"]
+    assert [x.status for x in s] == ["given", "proved", "proved", "refuted"]
+
+
+def test_update_rules_against_the_previous():
+    text = ("Let $J = (w - 3)^2$.\n\n$$w := w - \\alpha \\frac{\\partial J}{\\partial w}$$\n\n"
+            "$$w := w - 2 \\alpha (w - 3)$$\n\n$$w := w - \\alpha (w - 3)$$\n")
+    s = steps(text)
+    assert [(x.kind, x.status) for x in s] == [
+        ("definition", "given"), ("update", "given"), ("update", "proved"),
+        ("update", "refuted")]
+    assert s[3].base is s[2]
+
+
+def test_stated_assumption_used_later_and_repair():
+    text = ("Let $S = \\sum_{k=1}^{n} t_k$ and $L = -\\sum_{k=1}^{n} t_k \\ln p_k$.\n\n"
+            "Note: $S = 1$\n\n$$S t_1 = t_1$$\n")
+    s = steps(text)
+    note = s[2]
+    assert note.kind == "assumption" and note.status == "given"
+    assert "not an identity" in note.reading
+    assert s[3].status == "proved" and s[3].assumptions == (note,)
+
+
+def test_unreadable_construct_is_unknown_with_named_reason():
+    s = steps("$$a = \\int_0^1 x \\, dx$$")
+    assert s and s[0].status == "unknown" and s[0].reason
+
+
+@pytest.mark.parametrize("text", ["", "no math at all", "$$$$", "$\\frac{$", "$$= 2$$",
+                                  "$$\\begin{aligned} & \\end{aligned}$$", "$x = = y$",
+                                  "\x00\x01 $a^{{{{$", "$$" + "(" * 300 + "$$"])
+def test_garbage_never_crashes(text):
+    res = check_document(text, timeout=5)
+    assert res.status in ("proved", "refuted", "unknown")
+    for s in res.steps:
+        assert s.status in ("unknown", "given", "proved", "refuted")
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError):
+        check_document(b"$a = 1$")
+    with pytest.raises(ValueError):
+        check_document("$a = 1$", timeout=0)
+
+
+def test_seed_path_is_package_data():
+    assert documents.SEED_PATH.is_file()

@@ -1,0 +1,181 @@
+"""check_identity / differentiate: identities over indexed arrays for all sizes or at sizes."""
+
+import random
+import time
+
+import pytest
+import sympy
+from sympy import Derivative, Eq, IndexedBase, KroneckerDelta, Rational, Sum, exp, log
+
+from derivation.proofs.indexed import IdentityCheck, check_identity, differentiate
+
+n, m, N = sympy.symbols("n m N", integer=True, positive=True)
+i, j, k, l, r = sympy.symbols("i j k l r", integer=True)
+w, x, b, y = (IndexedBase(s) for s in "wxby")
+RANGES = {i: (1, n), j: (1, m)}
+BUDGET = 30.0   # generous budget: the proofs take well under a second, but CI machines are shared
+
+
+def V(a):
+    """V_a = sum_l w_al x_l + b_a."""
+    return Sum(w[a, l] * x[l], (l, 1, m)) + b[a]
+
+
+S = Sum(exp(V(k)), (k, 1, n))                    # the seed's V = sum_k e^{V_k}
+Y = Sum(y[k], (k, 1, n))
+J = -Sum(y[i] * log(exp(V(i)) / S), (i, 1, n))  # bound i, like the seed's sum_i
+p_i = exp(V(i)) / S
+
+
+def _instance_values(check, lhs, rhs):
+    """Both sides at the counterexample, computed by SymPy at the reported sizes (oracle)."""
+    point = dict(check.counterexample)
+    sizes_and_indices = {s: v for s, v in point.items() if isinstance(s, sympy.Symbol)
+                         and s in (n, m, N, i, j, k, r)}
+    values = {}
+    for side in (lhs, rhs):
+        concrete = side.xreplace(sizes_and_indices).doit()
+        entries = {e: point.get(e, 0) for e in concrete.atoms(sympy.Indexed)}
+        symbols = {s: point[s] for s in concrete.free_symbols if s in point}
+        values[side] = sympy.N(concrete.xreplace(entries).xreplace(symbols), 30)
+    return values[lhs], values[rhs]
+
+
+def test_seed_derivative_proved_for_all_sizes():
+    check = check_identity(Derivative(J, w[i, j]), -x[j] * (y[i] - p_i * Y), ranges=RANGES, timeout=BUDGET)
+    assert isinstance(check, IdentityCheck)
+    assert check.status == "proved" and check.ok and check.sizes is None
+    assert check.counterexample is None and check.elapsed > 0
+
+
+def test_differentiate_agrees_with_sympy_at_a_concrete_size():
+    derivative = differentiate(J, w[i, j], ranges=RANGES)
+    assert not derivative.has(KroneckerDelta) and not derivative.has(sympy.Piecewise)
+    rng = random.Random(3)
+    at = {n: 3, m: 2, i: 2, j: 1}
+    concrete_J = J.xreplace({n: 3, m: 2}).doit()
+    oracle = sympy.diff(concrete_J, w[2, 1])              # SymPy on the expanded sum
+    ours = derivative.xreplace(at).doit()
+    entries = {e: Rational(rng.randint(-9, 9), 4) for e in (oracle + ours).atoms(sympy.Indexed)}
+    assert abs(sympy.N((oracle - ours).xreplace(entries), 30)) < 1e-25
+
+
+def test_lemma_and_ellipsis_steps():
+    # -[y_1 (V_1 - ln V) + ... + y_n (V_n - ln V)] = -[(y_1 V_1 + ... + y_n V_n) - ln V (y_1 + ... + y_n)]
+    lhs = -Sum(y[k] * (V(k) - log(S)), (k, 1, n))
+    rhs = -(Sum(y[k] * V(k), (k, 1, n)) - log(S) * Sum(y[k], (k, 1, n)))
+    assert check_identity(J, lhs, timeout=BUDGET).status == "proved"
+    assert check_identity(lhs, rhs, timeout=BUDGET).status == "proved"
+
+
+def test_wrong_exponent_form_refuted_at_a_named_size():
+    lhs = w[i, j] + x[j] * (y[i] - exp(V(i)) * Y / S)
+    rhs = w[i, j] + x[j] * (y[i] - exp(V(i) * y[i]) / S)       # the seed's e^{v_i y_i}/V
+    check = check_identity(lhs, rhs, ranges=RANGES, timeout=BUDGET)
+    assert check.status == "refuted" and not check.ok
+    point = check.counterexample
+    assert point[n] >= 1 and point[m] >= 1 and 1 <= point[i] <= point[n]
+    assert f"n = {point[n]}" in check.reason
+    left, right = _instance_values(check, lhs, rhs)
+    assert abs(left - right) > 1e-10
+
+
+def test_one_hot_reduction_needs_the_stated_assumption():
+    claimed, seed = -x[j] * (y[i] - p_i * Y), -x[j] * (y[i] - p_i)
+    under = check_identity(claimed, seed, ranges=RANGES, assume=[Eq(Sum(y[r], (r, 1, n)), 1)],
+                           timeout=BUDGET)
+    assert under.status == "proved"
+    without = check_identity(claimed, seed, ranges=RANGES, timeout=BUDGET)
+    assert without.status == "refuted"
+    left, right = _instance_values(without, claimed, seed)
+    assert abs(left - right) > 1e-10
+
+
+def test_assumed_symbol_value_is_substituted():
+    Vs = sympy.Symbol("V")
+    check = check_identity(x[j] * exp(b[i]) / Vs, x[j] * exp(b[i]), assume=[Eq(Vs, 1)],
+                           ranges=RANGES, timeout=BUDGET)
+    assert check.status == "proved"
+    without = check_identity(x[j] * exp(b[i]) / Vs, x[j] * exp(b[i]), ranges=RANGES, timeout=BUDGET)
+    assert without.status == "refuted"
+
+
+def test_least_squares_with_example_superscripts():
+    # J = 1/2 sum_k (sum_l w_l x_l^(k) - y^(k))^2, dJ/dw_j = sum_k (...) x_j^(k)
+    residual = Sum(w[l] * x[l, k], (l, 1, m)) - y[k]
+    J_ls = Rational(1, 2) * Sum(residual ** 2, (k, 1, N))
+    right = Sum(residual * x[j, k], (k, 1, N))
+    assert check_identity(Derivative(J_ls, w[j]), right, ranges={j: (1, m)}, timeout=BUDGET).ok
+    wrong = check_identity(Derivative(J_ls, w[j]), 2 * right, ranges={j: (1, m)}, timeout=BUDGET)
+    assert wrong.status == "refuted" and N in wrong.counterexample
+
+
+def test_binary_logistic_with_the_sigmoid():
+    z, t = sympy.symbols("z t")
+    sigma = 1 / (1 + exp(-z))
+    assert check_identity(Derivative(sigma, z), sigma * (1 - sigma), timeout=BUDGET).ok
+    u = Sum(w[l] * x[l], (l, 1, m)) + t
+    s = 1 / (1 + exp(-u))
+    label = sympy.Symbol("y")
+    J_log = -(label * log(s) + (1 - label) * log(1 - s))
+    assert check_identity(Derivative(J_log, w[j]), (s - label) * x[j], ranges={j: (1, m)},
+                          timeout=BUDGET).ok
+    dropped = check_identity(Derivative(J_log, w[j]), s - label, ranges={j: (1, m)}, timeout=BUDGET)
+    assert dropped.status == "refuted"                      # dropped chain-rule factor x_j
+
+
+def test_softmax_with_temperature_and_l2():
+    T = sympy.Symbol("T", positive=True)
+    lam = sympy.Symbol("lambda")
+    S_T = Sum(exp(V(k) / T), (k, 1, n))
+    J_T = -Sum(y[k] * log(exp(V(k) / T) / S_T), (k, 1, n))
+    grad_T = -x[j] / T * (y[i] - exp(V(i) / T) / S_T * Y)
+    assert check_identity(Derivative(J_T, w[i, j]), grad_T, ranges=RANGES, timeout=BUDGET).ok
+    J_L2 = J + lam / 2 * Sum(w[k, l] ** 2, (k, 1, n), (l, 1, m))
+    grad = -x[j] * (y[i] - p_i * Y) + lam * w[i, j]
+    assert check_identity(Derivative(J_L2, w[i, j]), grad, ranges=RANGES, timeout=BUDGET).ok
+    assert check_identity(Derivative(J_L2, w[i, j]), grad + lam * w[i, j],
+                          ranges=RANGES, timeout=BUDGET).status == "refuted"
+
+
+def test_free_index_is_not_captured_by_a_bound_one():
+    # d/dw_i sum_i w_i^2 = 2 w_i (the summation i is not the free i)
+    assert check_identity(Derivative(Sum(w[i] ** 2, (i, 1, n)), w[i]), 2 * w[i],
+                          ranges={i: (1, n)}, timeout=BUDGET).ok
+
+
+def test_index_range_matters():
+    # for i = n + 1 the entry w_i is not in the sum: the derivative is 0 there, not 2 w_i
+    claim = (Derivative(Sum(w[k] ** 2, (k, 1, n)), w[i]), 2 * w[i])
+    assert check_identity(*claim, ranges={i: (1, n)}, timeout=BUDGET).ok
+    wide = check_identity(*claim, ranges={i: (1, n + 1)}, timeout=BUDGET)
+    assert wide.status == "refuted" and wide.counterexample[i] == wide.counterexample[n] + 1
+
+
+def test_unknown_has_a_reason_and_the_budget_holds():
+    hard = sympy.Symbol("t")
+    lhs = Sum(exp(sympy.sin(w[k]) ** 7 + x[k] ** 5), (k, 1, n)) ** 3
+    start = time.perf_counter()
+    check = check_identity(lhs, lhs + sympy.exp(-exp(hard ** 2)) * 0 + 1e-40 * hard,
+                           timeout=1.5)
+    assert time.perf_counter() - start < 1.5 + 1.0
+    assert check.status in ("unknown", "refuted")
+    if check.status == "unknown":
+        assert check.reason
+
+
+@pytest.mark.parametrize("kwargs, error, text", [
+    (dict(lhs=[1], rhs=x[1]), TypeError, r"\[1\]"),
+    (dict(lhs=x[i], rhs=x[i], ranges={i: (1,)}), ValueError, "range of i"),
+    (dict(lhs=x[i], rhs=x[i], ranges={"i": (1, n)}), TypeError, "'i'"),
+    (dict(lhs=x[i], rhs=x[i], assume=[x[1] > 0]), ValueError, "not an equation"),
+    (dict(lhs=x[i], rhs=x[i], timeout=0), ValueError, "timeout"),
+])
+def test_bad_input_is_refused_with_the_value_named(kwargs, error, text):
+    with pytest.raises(error, match=text):
+        check_identity(**kwargs)
+
+
+def test_differentiate_refuses_a_bad_variable():
+    with pytest.raises(TypeError, match="wrt"):
+        differentiate(J, w[i, j] + 1)

@@ -1,0 +1,255 @@
+"""Limited-memory BFGS on the proved gradient (Nocedal 1980; Nocedal & Wright, Alg. 7.4, 7.5).
+
+theta = (W row-major, b), J(theta) and grad J(theta) from one fused pass over the data
+(``fg``: loss and gradient together). With the last ``memory`` pairs
+    s_i = theta_{i+1} - theta_i,   u_i = grad J(theta_{i+1}) - grad J(theta_i),   rho_i = 1 / <s_i, u_i>,
+the search direction is d = -H grad J, H the L-BFGS inverse-Hessian approximation applied by
+the two-loop recursion, started from H0 = gamma I, gamma = <s, u> / <u, u> of the newest pair:
+    q = g;  for i newest..oldest: a_i = rho_i <s_i, q>, q -= a_i u_i
+    r = gamma q;  for i oldest..newest: beta = rho_i <u_i, r>, r += (a_i - beta) s_i;   d = -r.
+The step t along d satisfies the weak Wolfe conditions (phi(t) = J(theta + t d)):
+    Armijo    phi(t) <= phi(0) + c1 t phi'(0)        (c1 = 1e-4)
+    curvature phi'(t) >= c2 phi'(0)                  (c2 = 0.9), which gives <s, u> > 0,
+found by bracketing with safeguarded cubic interpolation (phi and phi' at both ends; every
+trial is one pass whose gradient is kept: an accepted trial's gradient is the next iterate's,
+so an iteration costs one pass when t = 1 is accepted, as it usually is). Near the optimum
+J's rounding noise hides the decrease; a trial is then also accepted on the approximate Wolfe
+conditions of Hager & Zhang (2005), c2 phi'(0) <= phi'(t) <= (2 c1 - 1) phi'(0) < 0 with
+phi(t) within rounding of phi(0): J is convex, and phi' < 0 on [0, t] means phi decreased.
+The first step (and any restart) is t = 1 / ||g|| along -g.
+
+Stopping: max |grad entry| < tol at an evaluated point (that point is returned). When the
+passes run out (or the callback stops fit), the returned point is the best evaluated one
+whose gradient is known: the current iterate, or the last trial if it has a lower J.
+
+Written on array-API functions only (``xp``: NumPy, or any namespace from array-api-compat),
+so the same code runs on NumPy, torch, CuPy, ... arrays on their own device.
+"""
+
+import math
+
+import numpy as np
+
+__all__ = ["run_lbfgs"]
+
+C1, C2 = 1e-4, 0.9
+MAX_TRIALS = 25     # passes per line search before giving up on the direction
+EXPAND = 4.0        # step growth while the curvature condition fails and no bracket exists
+
+
+def _cubic_min(a, fa, da, b, fb, db):
+    """Minimiser of the cubic through (a, fa, da), (b, fb, db) (Nocedal & Wright eq. 3.59),
+    or None if it does not exist."""
+    try:
+        d1 = da + db - 3.0 * (fa - fb) / (a - b)
+        disc = d1 * d1 - da * db
+        if not disc >= 0:
+            return None
+        d2 = math.copysign(math.sqrt(disc), b - a)
+        denom = db - da + 2.0 * d2
+        if denom == 0:
+            return None
+        t = b - (b - a) * (db + d2 - d1) / denom
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return None
+    return t if math.isfinite(t) else None
+
+
+class _Problem:
+    """fg with pass counting, the monitor, and helpers in namespace xp."""
+
+    def __init__(self, fg, xp, dot, split, monitor, max_epochs, eps):
+        self.fg, self.xp, self.dot, self.split = fg, xp, dot, split
+        self.monitor, self.max_epochs, self.eps = monitor, max_epochs, eps
+        self.epoch = 0
+        self.stop = False
+
+    def evaluate(self, theta):
+        """One pass: (J, g, gmax); records the epoch, checks divergence, runs the callback."""
+        J, g = self.fg(theta)
+        self.epoch += 1
+        gmax = float(self.xp.max(self.xp.abs(g)))
+        gnorm = math.sqrt(max(self.dot(g, g), 0.0)) if math.isfinite(gmax) else gmax
+        self.stop = self.monitor.epoch_end(self.epoch, J, *self.split(g), gmax, grad_norm=gnorm) or self.stop
+        return float(J), g, gmax
+
+    @property
+    def exhausted(self):
+        return self.stop or self.epoch >= self.max_epochs
+
+
+class _Memory:
+    """The last ``size`` pairs (s_i, u_i) as rows of one (2 size, d) array [S; U] in namespace xp,
+    with their inner products S^T U and U^T U kept on the host (NumPy, size x size), so that
+    H g costs two matrix-vector products over [S; U] instead of 4 x size vector operations.
+
+    Compact form of the L-BFGS inverse Hessian (Byrd, Nocedal & Schnabel 1994; Nocedal &
+    Wright eq. 7.24), with R = upper triangle of S^T U, D = diag(<s_i, u_i>), gamma = <s, u>/<u, u>:
+        H g = gamma g + [S  gamma U] [[R^-T (D + gamma U^T U) R^-1, -R^-T], [-R^-1, 0]] [S^T g; gamma U^T g]
+    (the same H as the two-loop recursion).
+    """
+
+    def __init__(self, xp, size, d, dtype, device):
+        self.xp, self.size = xp, size
+        self.SU = xp.zeros((2 * size, d), dtype=dtype, **({} if device is None else {"device": device}))
+        self.order = []                      # slots, oldest first
+        self.StU = np.zeros((size, size))    # <s_i, u_j> by slot
+        self.UtU = np.zeros((size, size))    # <u_i, u_j> by slot
+
+    def __len__(self):
+        return len(self.order)
+
+    def clear(self):
+        self.order = []
+
+    def _products(self, v):
+        """[S; U] v on the host: (<s_i, v>, <u_i, v>) by slot."""
+        p = np.asarray(_to_host(self.xp, self.SU @ v), dtype=np.float64)
+        return p[:self.size], p[self.size:]
+
+    def add(self, s, u):
+        if len(self.order) < self.size:
+            j = len(self.order)
+        else:
+            j = self.order.pop(0)
+        self.SU[j, :] = s
+        self.SU[self.size + j, :] = u
+        self.order.append(j)
+        Ss, Us = self._products(s)
+        Su, Uu = self._products(u)
+        self.StU[j, :] = Us                  # <s_j, u_i>
+        self.StU[:, j] = Su                  # <s_i, u_j>
+        self.UtU[j, :] = Uu
+        self.UtU[:, j] = Uu
+
+    def direction(self, g):
+        """d = -H g (compact form above), two products over [S; U] in namespace xp."""
+        xp, idx = self.xp, self.order
+        Sg, Ug = self._products(g)
+        sub = np.ix_(idx, idx)
+        StU, UtU = self.StU[sub], self.UtU[sub]
+        R, D = np.triu(StU), np.diag(StU)
+        newest = idx[-1]
+        gamma = float(self.StU[newest, newest] / self.UtU[newest, newest])
+        p1, p2 = Sg[idx], gamma * Ug[idx]
+        r = np.linalg.solve(R, p1)                                  # R^-1 S^T g
+        top = np.linalg.solve(R.T, D * r + gamma * (UtU @ r) - p2)  # R^-T ((D + gamma U^T U) r - gamma U^T g)
+        c = np.zeros(2 * self.size)
+        c[idx] = top                                                # coefficients of the s_i
+        c[[self.size + j for j in idx]] = -gamma * r                # of the u_i
+        cx = xp.asarray(c, dtype=g.dtype, **_on(g))
+        return -(gamma * g + cx @ self.SU)
+
+
+def _on(a):
+    """{"device": a.device} for non-NumPy arrays (array-API creation keyword)."""
+    dev = getattr(a, "device", None)
+    return {} if isinstance(a, np.ndarray) or dev is None else {"device": dev}
+
+
+def _to_host(xp, a):
+    """A small 1-D array of namespace xp as a NumPy float64 array."""
+    if isinstance(a, np.ndarray):
+        return a
+    try:
+        return np.asarray(np.from_dlpack(a), dtype=np.float64)
+    except Exception:  # device without DLPack export to the CPU: element by element (tiny)
+        return np.array([float(a[i]) for i in range(a.shape[0])])
+
+
+def _line_search(P, x, J, g, d, dphi0, t):
+    """Weak Wolfe step along d from x (module docstring). Returns (accepted, x_t, J_t, g_t,
+    gmax_t, fallback), fallback = an evaluated point with J below J (or None) when no step
+    was accepted."""
+    lo, hi = 0.0, math.inf
+    f_lo, d_lo, f_hi, d_hi = J, dphi0, math.inf, math.inf
+    best = None
+    noise = 10.0 * P.eps * max(abs(J), 1.0)
+    for _ in range(MAX_TRIALS):
+        x_t = x + t * d
+        J_t, g_t, gmax_t = P.evaluate(x_t)
+        if not math.isfinite(J_t) or not math.isfinite(gmax_t):
+            hi, f_hi, d_hi = t, math.inf, math.inf
+        else:
+            dphi = P.dot(g_t, d)
+            if gmax_t < P.tol:
+                return True, x_t, J_t, g_t, gmax_t, None
+            armijo = J_t <= J + C1 * t * dphi0
+            approx = J_t <= J + noise and C2 * dphi0 <= dphi <= (2 * C1 - 1) * dphi0
+            if (armijo and dphi >= C2 * dphi0) or approx:
+                return True, x_t, J_t, g_t, gmax_t, None
+            if J_t < J and (best is None or J_t < best[1]):
+                best = (x_t, J_t, g_t, gmax_t)
+            if armijo:                       # too short: phi still falls steeply
+                lo, f_lo, d_lo = t, J_t, dphi
+            else:                            # too long
+                hi, f_hi, d_hi = t, J_t, dphi
+        if P.exhausted:
+            break
+        if hi == math.inf:
+            t = lo * EXPAND
+            continue
+        width = hi - lo
+        guess = _cubic_min(lo, f_lo, d_lo, hi, f_hi, d_hi) if math.isfinite(f_hi) else None
+        if guess is None:
+            guess = lo + 0.5 * width
+        t = min(max(guess, lo + 0.1 * width), hi - 0.1 * width)
+        if width <= 1e-12 * max(hi, 1e-300):
+            break
+    return False, None, None, None, None, best
+
+
+def run_lbfgs(fg, theta, *, max_epochs, tol, monitor, split, xp, dot, memory=10, eps=2.2e-16):
+    """L-BFGS from ``theta`` (flat (n m + n,) vector in namespace ``xp``).
+
+    Parameters
+    ----------
+    fg : callable
+        theta -> (J, g): the objective and its gradient (same shape as theta) in one pass.
+    split : callable
+        theta -> (W view (n, m), b view (n,)), for the monitor.
+    dot : callable
+        (a, b) -> float <a, b>.
+    memory : int
+        Pairs (s, u) kept.
+
+    Returns
+    -------
+    (theta, epochs, converged, J, gmax) at the returned point.
+    """
+    P = _Problem(fg, xp, dot, split, monitor, max_epochs, eps)
+    P.tol = tol
+    x = theta
+    monitor.keep(*split(x), 0)
+    J, g, gmax = P.evaluate(x)
+    monitor.keep(*split(x), P.epoch, J, gmax)
+    pairs = _Memory(xp, memory, x.shape[0], x.dtype, None if isinstance(x, np.ndarray) else getattr(x, "device", None))
+    while True:
+        if gmax < tol:
+            return x, P.epoch, True, J, gmax
+        if P.exhausted:
+            return x, P.epoch, False, J, gmax
+        d = pairs.direction(g) if len(pairs) else -g
+        dphi0 = dot(g, d)
+        if not (dphi0 < 0) or not math.isfinite(dphi0):   # not a descent direction: restart
+            pairs.clear()
+            d = -g
+            dphi0 = -dot(g, g)
+        t = 1.0 if len(pairs) else 1.0 / math.sqrt(-dphi0)    # first step: unit length along -g
+        ok, x_t, J_t, g_t, gmax_t, best = _line_search(P, x, J, g, d, dphi0, t)
+        if not ok:
+            if best is not None:                          # a decrease without Wolfe: take it
+                x_t, J_t, g_t, gmax_t = best
+            elif len(pairs):                                   # no decrease along -H g: restart along -g
+                pairs.clear()
+                monitor.keep(*split(x), P.epoch, J, gmax)
+                continue
+            else:                                         # no decrease along -g either: stuck at rounding
+                return x, P.epoch, False, J, gmax
+        s = x_t - x
+        u = g_t - g
+        su = dot(s, u)
+        if su > 1e-10 * math.sqrt(dot(s, s) * dot(u, u)):
+            pairs.add(s, u)
+        x, J, g, gmax = x_t, J_t, g_t, gmax_t
+        monitor.keep(*split(x), P.epoch, J, gmax)
