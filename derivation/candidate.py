@@ -65,11 +65,10 @@ _MODEL = [
 _ALIASES = (
     (r"(?<![A-Za-z\\'])y_", r"$$y_i = y'_i$$"),
     (r"(?<![A-Za-z\\])v_", r"$$v_i = V_i$$"),
-    (r"(?<![A-Za-z\\])z_", r"$$z_i = V_i$$"),
+    (r"(?<![A-Za-z\\])z(?![A-Za-z])", r"$$z_i = V_i$$"),
     (r"(?<![A-Za-z\\])V(?![_A-Za-z])", r"$$V = S$$"),
     (r"(?<![A-Za-z\\])Y(?![_A-Za-z])", r"$$Y = \sum_{k=1}^{n} y'_k$$"),
     (r"\\(?:wide)?hat", r"$$\hat{y}_i = p_i$$"),
-    (r"\\sigma", r"$$\sigma(u)_i = \frac{e^{u_i}}{\sum_{k=1}^{n} e^{u_k}}$$"),
 )
 _NORMALISED = r"Assume that the labels sum to one: $\sum_{k=1}^{n} y'_k = 1$."
 # softmax of a vector needs the vector's length
@@ -78,6 +77,8 @@ _CLAIM = {"w": r"\frac{\partial J}{\partial w_{ij}}", "b": r"\frac{\partial J}{\
 # plain-text words that are LaTeX commands (SymPy syntax does not know softmax(z)_i)
 _WORDS = re.compile(r"(?<![A-Za-z\\])(softmax|sigma|exp|ln|log|sqrt|sum|hat)(?![A-Za-z])")
 _YHAT = re.compile(r"(?<![A-Za-z\\])yhat(?![A-Za-z])")
+# on this model sigma applied to a vector is the softmax: \sigma(z)_i -> \mathrm{softmax}(z)_i
+_SIGMA = re.compile(r"\\sigma(?=\s*(?:\\left)?\s*\()")
 
 
 # --------------------------------------------------------------------------------------
@@ -254,14 +255,20 @@ def to_latex(text: str, syntax: str) -> tuple:
 
     if syntax not in ("auto", "sympy", "latex"):
         raise ValueError(f"syntax must be 'auto', 'sympy' or 'latex', got {syntax!r}")
-    body, notes = _right_side(text)
+    body = " ".join(text.split())  # one formula: line breaks are spaces
+    if body.startswith("$") and body.endswith("$"):  # "$...$" or "$$...$$" as pasted
+        body = body.strip("$").strip()
+    if "$" in body:  # a "$" would end the formula inside the model document
+        raise ParseError("the candidate is one formula: write it without '$' signs, "
+                         f"e.g. {EXAMPLE}")
+    body, notes = _right_side(body)
     body = _YHAT.sub(r"\\hat{y}", body).strip()
     if not body:
         raise ParseError(f"the candidate is empty: type a formula for the gradient, "
                          f"e.g. {EXAMPLE}")
     latex_like = any(c in body for c in "\\{}")
     if syntax == "latex" or (syntax == "auto" and latex_like):
-        return body, notes
+        return _softmax_sigma(body, notes)
     try:
         return _sympy_to_latex(body), notes + ("read in SymPy syntax",)
     except ParseError:
@@ -269,8 +276,16 @@ def to_latex(text: str, syntax: str) -> tuple:
             raise
     # plain text that is not SymPy syntax ("softmax(z)_i", "x_j (p_i - y_i)"): LaTeX with
     # its function words as commands
-    return _WORDS.sub(lambda mo: "\\" + ("mathrm{softmax}" if mo[1] == "softmax" else mo[1]),
-                      body), notes
+    return _softmax_sigma(_WORDS.sub(
+        lambda mo: "\\" + ("mathrm{softmax}" if mo[1] == "softmax" else mo[1]), body), notes)
+
+
+def _softmax_sigma(latex: str, notes: tuple) -> tuple:
+    r"""``\sigma(z)`` on this model is the softmax of the logits: write it so."""
+    if not _SIGMA.search(latex):
+        return latex, notes
+    return _SIGMA.sub(lambda _: r"\mathrm{softmax}", latex), notes + (
+        "\\sigma(...) read as the softmax, the model's only vector function",)
 
 
 def model_document(latex: str, *, wrt: str = "w", assume_normalized: bool = False) -> str:
@@ -281,11 +296,11 @@ def model_document(latex: str, *, wrt: str = "w", assume_normalized: bool = Fals
     added only when the candidate uses them.
     """
     lines = list(_MODEL)
-    if "softmax" in latex or "sigma" in latex:
-        lines += [_VECTORS, ""]
     for pattern, definition in _ALIASES:
         if re.search(pattern, latex):
             lines += [definition, ""]
+    if "softmax" in latex or "sigma" in latex:
+        lines += [_VECTORS, ""]
     if assume_normalized:
         lines += [_NORMALISED, ""]
     lines.append(f"$${_CLAIM[wrt]} = {latex}$$")
@@ -404,12 +419,12 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     n, m = validate_size(n, m)
     if wrt not in _CLAIM:
         raise ValueError(f"wrt must be 'w' (dJ/dw_ij) or 'b' (dJ/db_i), got {wrt!r}")
-    budget = timeout if total_timeout is None else min(timeout, total_timeout)
     for name, value in (("timeout", timeout), ("total_timeout", total_timeout)):
         if value is None and name == "total_timeout":
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    budget = timeout if total_timeout is None else min(timeout, total_timeout)
     common = dict(text=text, wrt=wrt, n=n, m=m, assume_normalized=assume_normalized)
 
     def refuse(reason, latex=None, notes=(), document=None, step=None):

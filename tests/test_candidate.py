@@ -125,3 +125,12 @@ def test_names_the_model_lacks_are_refused_by_name(text, name):
     assert result.status == "error", str(result)
     assert f"{name} is not a name of the model" in result.error
     assert "Names: " in result.error  # the vocabulary, i.e. what to write instead
+
+
+def test_dollar_signs_cannot_end_the_formula_inside_the_model_document():
+    # a "$" would close the claim and let the text add its own lines to the model
+    result = check_candidate("0$$\n\n$$\\frac{\\partial J}{\\partial w_{ij}} = 0")
+    assert result.status == "error" and "without '$' signs" in result.error
+    pasted = check_candidate("$x_j (p_i - y'_i)$", assume_normalized=True)  # delimiters dropped
+    assert pasted.latex == "x_j (p_i - y'_i)"
+    assert check_candidate("x_j\n(p_i - y'_i)").latex == "x_j (p_i - y'_i)"

@@ -24,7 +24,7 @@ def test_readme_has_the_two_snippets():
 
 def test_check_gradient_snippet_passes_and_names_the_worst_entry():
     out = run(SNIPPETS[0])
-    assert re.match(r"True W\[\d, \d\]: analytic=", out), out
+    assert re.match(r"True (W\[\d, \d\]|b\[\d\]): analytic=", out), out
 
 
 def test_equivalent_snippet_refutes_then_proves():

@@ -79,15 +79,6 @@ def test_the_three_findings_come_out_of_the_reader(default_run):
     assert "y'" in after.split("holds under", 1)[1]
 
 
-def test_the_hand_transcription_is_not_used():
-    code = ("import sys\nfrom verify.report import main\n"
-            "assert main(['--no-numeric', '--sizes', '1x1']) == 0\n"
-            "assert 'derivation.handwritten' not in sys.modules\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
 def test_sizes_option_and_verbose(capsys):
     assert main(["--no-numeric", "--no-handwritten", "--sizes", "2x3, 1x4", "-v"]) == 0
     text = capsys.readouterr().out

@@ -1,12 +1,14 @@
 """NumPy softmax-regression trainer using the proved gradient formula.
 
 Public names: softmax, log_softmax, loss, gradient, SoftmaxRegression, EpochInfo,
-NotFittedError, DivergenceError, ConvergenceWarning, TrainingInterruptedWarning.
+NotFittedError, DivergenceError, ConvergenceWarning, TrainingInterruptedWarning,
+DataConversionWarning.
 """
 
 from ._monitor import EpochInfo
 from ._softmax import log_softmax, softmax
-from ._validation import ConvergenceWarning, DivergenceError, NotFittedError, TrainingInterruptedWarning
+from ._validation import (ConvergenceWarning, DataConversionWarning, DivergenceError, NotFittedError,
+                          TrainingInterruptedWarning)
 from .estimator import SoftmaxRegression
 from .objective import gradient, loss
 
@@ -21,4 +23,5 @@ __all__ = [
     "DivergenceError",
     "ConvergenceWarning",
     "TrainingInterruptedWarning",
+    "DataConversionWarning",
 ]

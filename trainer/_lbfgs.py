@@ -27,8 +27,11 @@ so the same code runs on NumPy, torch, CuPy, ... arrays on their own device.
 """
 
 import math
+import warnings
 
 import numpy as np
+
+from ._validation import ConvergenceWarning
 
 __all__ = ["run_lbfgs"]
 
@@ -92,51 +95,64 @@ class _Memory:
     def __init__(self, xp, size, d, dtype, device):
         self.xp, self.size = xp, size
         self.SU = xp.zeros((2 * size, d), dtype=dtype, **({} if device is None else {"device": device}))
-        self.order = []                      # slots, oldest first
-        self.StU = np.zeros((size, size))    # <s_i, u_j> by slot
-        self.UtU = np.zeros((size, size))    # <u_i, u_j> by slot
+        self.order = []                      # slots of [S; U], oldest pair first
+        # in pair order (oldest first): <s_i, u_j>, <u_i, u_j>, and R^-1 (R = triu(S^T U)), grown
+        # by one row / column per pair: [[R, r], [0, d]]^-1 = [[R^-1, -R^-1 r / d], [0, 1 / d]],
+        # and the inverse of R without its first row and column is R^-1 without them
+        self.StU = np.zeros((0, 0))
+        self.UtU = np.zeros((0, 0))
+        self.Rinv = np.zeros((0, 0))
 
     def __len__(self):
         return len(self.order)
 
     def clear(self):
         self.order = []
+        self.StU = self.UtU = self.Rinv = np.zeros((0, 0))
 
     def _products(self, v):
-        """[S; U] v on the host: (<s_i, v>, <u_i, v>) by slot."""
+        """[S; U] v on the host, in pair order: (<s_i, v>, <u_i, v>)."""
         p = np.asarray(_to_host(self.xp, self.SU @ v), dtype=np.float64)
-        return p[:self.size], p[self.size:]
+        idx = self.order
+        return p[idx], p[[self.size + j for j in idx]]
 
     def add(self, s, u):
-        if len(self.order) < self.size:
-            j = len(self.order)
-        else:
+        if len(self.order) == self.size:                 # drop the oldest pair
             j = self.order.pop(0)
+            self.StU, self.UtU, self.Rinv = self.StU[1:, 1:], self.UtU[1:, 1:], self.Rinv[1:, 1:]
+        else:
+            j = len(self.order)
         self.SU[j, :] = s
         self.SU[self.size + j, :] = u
         self.order.append(j)
-        Ss, Us = self._products(s)
-        Su, Uu = self._products(u)
-        self.StU[j, :] = Us                  # <s_j, u_i>
-        self.StU[:, j] = Su                  # <s_i, u_j>
-        self.UtU[j, :] = Uu
-        self.UtU[:, j] = Uu
+        Ss, Us = self._products(s)                       # <s_i, s>, <u_i, s> (newest last)
+        Su, Uu = self._products(u)                       # <s_i, u>, <u_i, u>
+        k = len(self.order)
+        StU = np.empty((k, k))
+        StU[:-1, :-1] = self.StU
+        StU[-1, :] = Us                                  # <s_new, u_i> = <u_i, s_new>
+        StU[:, -1] = Su                                  # <s_i, u_new>
+        UtU = np.empty((k, k))
+        UtU[:-1, :-1] = self.UtU
+        UtU[-1, :] = UtU[:, -1] = Uu
+        Rinv = np.zeros((k, k))
+        Rinv[:-1, :-1] = self.Rinv
+        d = StU[-1, -1]
+        Rinv[:-1, -1] = -(self.Rinv @ StU[:-1, -1]) / d
+        Rinv[-1, -1] = 1.0 / d
+        self.StU, self.UtU, self.Rinv = StU, UtU, Rinv
 
     def direction(self, g):
         """d = -H g (compact form above), two products over [S; U] in namespace xp."""
         xp, idx = self.xp, self.order
         Sg, Ug = self._products(g)
-        sub = np.ix_(idx, idx)
-        StU, UtU = self.StU[sub], self.UtU[sub]
-        R, D = np.triu(StU), np.diag(StU)
-        newest = idx[-1]
-        gamma = float(self.StU[newest, newest] / self.UtU[newest, newest])
-        p1, p2 = Sg[idx], gamma * Ug[idx]
-        r = np.linalg.solve(R, p1)                                  # R^-1 S^T g
-        top = np.linalg.solve(R.T, D * r + gamma * (UtU @ r) - p2)  # R^-T ((D + gamma U^T U) r - gamma U^T g)
+        D = np.diag(self.StU)
+        gamma = float(self.StU[-1, -1] / self.UtU[-1, -1])
+        r = self.Rinv @ Sg                                               # R^-1 S^T g
+        top = self.Rinv.T @ (D * r + gamma * (self.UtU @ r) - gamma * Ug)  # R^-T ((D + gamma U^T U) r - gamma U^T g)
         c = np.zeros(2 * self.size)
-        c[idx] = top                                                # coefficients of the s_i
-        c[[self.size + j for j in idx]] = -gamma * r                # of the u_i
+        c[idx] = top                                                     # coefficients of the s_i
+        c[[self.size + j for j in idx]] = -gamma * r                     # of the u_i
         cx = xp.asarray(c, dtype=g.dtype, **_on(g))
         return -(gamma * g + cx @ self.SU)
 
@@ -245,6 +261,12 @@ def run_lbfgs(fg, theta, *, max_epochs, tol, monitor, split, xp, dot, memory=10,
                 monitor.keep(*split(x), P.epoch, J, gmax)
                 continue
             else:                                         # no decrease along -g either: stuck at rounding
+                if not P.stop:
+                    warnings.warn(
+                        f"L-BFGS stopped after {P.epoch} passes: no step along -gradient decreases the loss any more "
+                        f"(J = {J:.17g} is at its rounding level) while the largest gradient entry {gmax:.3g} is "
+                        f"still above tol={tol:g}; tol is below what this dtype resolves here",
+                        ConvergenceWarning, stacklevel=5)
                 return x, P.epoch, False, J, gmax
         s = x_t - x
         u = g_t - g

@@ -42,8 +42,6 @@ def check_sparse_X(X, *, name="X", n_features=None):
         For NaN / infinity among the stored values (named by row and column), empty X, or a
         wrong number of features.
     """
-    import scipy.sparse as sp
-
     fmt = X.format
     if fmt not in ("csr", "csc"):
         raise TypeError(

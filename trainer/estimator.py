@@ -6,10 +6,8 @@ import numpy as np
 
 from ._fitting import run_fit
 from ._kernel import BatchKernel, block_rows
-from ._sgd import minibatch_epoch, sgd_epoch
 from ._softmax import log_softmax, softmax
 from ._sparse import SparseKernel, is_sparse
-from ._stepsize import mean_example_lipschitz, stochastic_lipschitz
 from ._threads import blas_capped, fit_threads
 from ._validation import (
     ConvergenceWarning,
@@ -17,7 +15,6 @@ from ._validation import (
     check_labels,
     check_params,
     check_X,
-    classes_for_partial_fit,
     not_fitted,
 )
 
@@ -57,9 +54,10 @@ class SoftmaxRegression:
         loop); "minibatch": ``batch_size`` examples per update, shuffled each epoch.
         Sparse and Dask X: "lbfgs" and "batch"; array-API X (torch, CuPy, ...): "lbfgs".
     learning_rate : float or "auto", default "auto"
-        Step size alpha (not used by "lbfgs", whose line search picks every step). "auto": 1/L with L a bound on the Hessian of the objective
-        being stepped on (trainer._stepsize): full batch, L = lambda_max(X~^T X~/N)/2 + l2
-        with X~ = [X, 1] (a guaranteed bound); sgd, L = mean_k (||x^k||^2 + 1)/2 + l2;
+        Step size alpha (not used by "lbfgs", whose line search picks every step).
+        "auto": 1/L with L a bound on the Hessian of the objective being stepped on
+        (trainer._stepsize): full batch, L = lambda_max(X~^T X~/N)/2 + l2 with X~ = [X, 1]
+        (a guaranteed bound); sgd, L = mean_k (||x^k||^2 + 1)/2 + l2;
         minibatch, the expected smoothness of a random batch of ``batch_size`` (between the
         two). Scaled by the label-row sums for soft rows. For "batch" with
         ``accelerate="bb"`` it is the smallest step the line search tries.
@@ -316,51 +314,8 @@ class SoftmaxRegression:
         -------
         self
         """
-        check_params(self)
-        first = not hasattr(self, "coef_")
-        X = check_X(X, n_features=None if first else self.n_features_in_,
-                    sparse_hint="; partial_fit takes dense blocks (X.toarray() per block)")
-        classes = classes_for_partial_fit(classes, None if first else self.classes_)
-        labels = check_labels(y, X.shape[0], dtype=X.dtype, classes=classes)
-        n, (N, m) = len(classes), X.shape
-        if first:
-            self.coef_ = np.zeros((n, m), X.dtype)
-            self.intercept_ = np.zeros(n, X.dtype)
-            self.classes_, self.n_features_in_, self.n_iter_ = classes, m, 0
-        if getattr(self, "_partial_alpha", None) is None:  # first call of this stream (also after fit)
-            self._partial_calls = 0
-            bs = 1 if self.method != "minibatch" else self.batch_size
-            if self.learning_rate == "auto":
-                L = stochastic_lipschitz(X, labels.codes, labels.rows, self.l2, bs) if bs > 1 and N > 1 \
-                    else mean_example_lipschitz(X, labels.codes, labels.rows) + float(self.l2)
-                self._partial_alpha = 1.0 / L
-            else:
-                self._partial_alpha = float(self.learning_rate)
-            self.learning_rate_ = self._partial_alpha
-        W, b = (a.astype(X.dtype, copy=True) for a in self._numpy_coef())
-        self._partial_calls += 1
-        self.n_iter_ = self._partial_calls
-        schedule = self.schedule
-        if schedule == "auto":
-            schedule = "constant" if self.method == "minibatch" else "invsqrt"
-        alpha = self._partial_alpha
-        step = alpha / np.sqrt(self._partial_calls) if schedule == "invsqrt" else alpha
-        rows = labels.rows
-        s = None if rows is None else rows.sum(axis=1, dtype=X.dtype)
-        if s is not None and np.all(s == 1):
-            s = None
-        order = np.arange(N)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if self.method == "minibatch":
-                minibatch_epoch(X, labels.codes, rows, s, order, self.batch_size, W, b, step, float(self.l2))
-            else:
-                sgd_epoch(X, labels.codes, rows, s, order, W, b, step, float(self.l2))
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            from ._validation import DivergenceError
-            raise DivergenceError(f"partial_fit diverged at call {self.n_iter_} (weights no longer finite); "
-                                  f"learning_rate={self.learning_rate!r} is too large: try a smaller one or 'auto'")
-        self.coef_, self.intercept_ = W, b
-        return self
+        from ._partial import partial_fit_block
+        return partial_fit_block(self, X, y, classes)
 
     # -- prediction --------------------------------------------------------
     def _check_fitted(self):

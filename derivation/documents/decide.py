@@ -70,6 +70,9 @@ def decide(ctx, lhs, rhs, budget: Budget, assume=(), post=None, extra_ranges=Non
         eqs = tuple(sympy.Eq(post(e.lhs), post(e.rhs), evaluate=False) for e in eqs)
     ranges = ctx.index_ranges([L, R] + [e.lhs for e in eqs] + [e.rhs for e in eqs])
     ranges.update(extra_ranges or {})
+    quick = _quick_refutation(ctx, L, R, eqs, ranges, budget)
+    if quick is not None:
+        return quick
     free = {s for s in (L - R).free_symbols if isinstance(s, sympy.Symbol)
             and s.is_integer and s not in ranges and s not in ctx.sizes.values()}
     if free:
@@ -81,6 +84,56 @@ def decide(ctx, lhs, rhs, budget: Budget, assume=(), post=None, extra_ranges=Non
         return Decision("unknown", reason=f"{type(exc).__name__}: {exc}")
     return Decision(res.status, _names(res.counterexample), _sizes(res.sizes),
                     res.reason, res.method)
+
+
+def unroll(expr):
+    """Sums with integer bounds written out term by term (no summation formulas)."""
+    if not expr.has(sympy.Sum):
+        return expr
+
+    def expand_sum(s):
+        body, limits = s.function, list(s.limits)
+        var, lo, hi = limits[-1]
+        inner = sympy.Sum(body, *limits[:-1]) if len(limits) > 1 else body
+        if not (lo.is_Integer and hi.is_Integer) or hi - lo > 200:
+            raise ValueError(f"sum bounds {lo}, {hi} are not small integers")
+        return sympy.Add(*[unroll(inner.xreplace({var: sympy.Integer(k)}))
+                           for k in range(int(lo), int(hi) + 1)])
+
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), expand_sum)
+
+
+def _quick_refutation(ctx, L, R, eqs, ranges, budget):
+    """When a numeric look finds the sides apart at a concrete size, ask `equivalent` for a
+    confirmed counterexample at that size and index values (the one standard for
+    "refuted"); None when that does not refute."""
+    from derivation.documents.numeric import differs
+    from derivation.equivalence.checker import equivalent
+    try:
+        fixed = differs(L, R, eqs, list(ctx.sizes.values()), ranges)
+    except Exception:
+        return None
+    if fixed is None:
+        return None
+    fixed = {k: sympy.Integer(v) for k, v in fixed.items()}
+    try:
+        Lc, Rc = (unroll(e.xreplace(fixed)) for e in (L, R))
+        ec = [sympy.Eq(unroll(e.lhs.xreplace(fixed)), unroll(e.rhs.xreplace(fixed)))
+              for e in eqs]
+        entries = set().union(*(x.atoms(sympy.Indexed) for x in [Lc, Rc] +
+                                [e.lhs for e in ec] + [e.rhs for e in ec]))
+        names = {a: sympy.Symbol(show(a), real=True) for a in entries}
+        v = equivalent(Lc.xreplace(names), Rc.xreplace(names),
+                       assume=[e.xreplace(names) for e in ec], timeout=min(budget.slice(), 3.0))
+    except Exception:
+        return None
+    if v.status != "refuted":
+        return None
+    point = {show(k): val for k, val in fixed.items()}
+    point.update({str(k): val for k, val in (v.counterexample or {}).items()})
+    size = {show(k): int(val) for k, val in fixed.items() if k in ctx.sizes.values()}
+    return Decision("refuted", point, (size,) if size else None, v.reason,
+                    f"counterexample at a concrete size confirmed by equivalent ({v.method})")
 
 
 _SHALLOW_OPS = 120
@@ -185,12 +238,11 @@ def _both(f, g):
     return transform
 
 
-def screen(ctx, lhs, rhs, assume=(), post=None, extra_ranges=None, *, seed=0) -> str:
-    """A numeric look at lhs = rhs at sizes 2 and 3 and two random points: "differs" when
-    the sides clearly differ there, else "unsure". Only a prefilter for the repair search
-    (a candidate it rejects is not tried); it never proves or refutes a step."""
-    import random
-    rng = random.Random(seed)
+def screen(ctx, lhs, rhs, assume=(), post=None, extra_ranges=None) -> str:
+    """"differs" when lhs and rhs clearly differ numerically (sizes 2, 3; a random point
+    satisfying the assumptions), else "unsure". Only a prefilter for the repair search (a
+    candidate it rejects is not tried); it never proves or refutes a step."""
+    from derivation.documents.numeric import differs
     L, R = ctx.expand(lhs), ctx.expand(rhs)
     eqs = [sympy.Eq(ctx.expand(e.lhs), ctx.expand(e.rhs), evaluate=False) for e in assume]
     if post is not None:
@@ -199,36 +251,10 @@ def screen(ctx, lhs, rhs, assume=(), post=None, extra_ranges=None, *, seed=0) ->
     ranges = ctx.index_ranges([L, R] + [e.lhs for e in eqs])
     ranges.update(extra_ranges or {})
     try:
-        for size in (2, 3):
-            fix = {s: size for s in ctx.sizes.values()}
-            for idx, (lo, hi) in ranges.items():
-                fix[idx] = sympy.sympify(lo).xreplace(fix)
-            concrete = [e.xreplace(fix).doit() for e in (L, R)]
-            concrete_eqs = [sympy.Eq(e.lhs.xreplace(fix).doit(), e.rhs.xreplace(fix).doit())
-                            for e in eqs]
-            atoms = set().union(*(c.atoms(sympy.Indexed, sympy.Symbol) for c in concrete))
-            atoms = sorted((a for a in atoms if not (isinstance(a, sympy.Symbol) and a.is_integer)),
-                           key=sympy.default_sort_key)
-            point = {a: sympy.Rational(rng.randint(-9, 9), 7) for a in atoms}
-            for eq in concrete_eqs:   # one linear unknown per assumption, solved exactly
-                diff = eq.lhs - eq.rhs
-                target = next((a for a in reversed(atoms) if diff.has(a)
-                               and not sympy.diff(diff, a).has(a)), None)
-                if target is None:
-                    return "unsure"
-                rest = {a: v for a, v in point.items() if a != target}
-                slope = sympy.diff(diff, target).xreplace(rest)
-                if slope == 0:
-                    return "unsure"
-                point[target] = -diff.xreplace({**rest, target: 0}) / slope
-            a, b = (sympy.N(c.xreplace(point), 30) for c in concrete)
-            if not (a.is_number and b.is_number and a.is_real and b.is_real):
-                return "unsure"
-            if abs(a - b) > 1e-12 * (1 + abs(a) + abs(b)):
-                return "differs"
+        found = differs(L, R, eqs, list(ctx.sizes.values()), ranges)
+        return "unsure" if found is None else "differs"
     except Exception:             # a prefilter: anything odd means "try the real check"
         return "unsure"
-    return "unsure"
 
 
 def repairs(ctx, lhs, rhs, budget, remarks=(), assume=()):

@@ -103,7 +103,9 @@ def lower_sum_with_dots(low, node: A.Add):
                 _refuse(low, node, terms[j], last, found)
             break
         if start is not None and a != start - 1:
-            break
+            raise Unreadable(f"the ellipsis in '{low.text(node)}': the terms "
+                             f"'{low.text(terms[j])}' and '{low.text(terms[first_at])}' before "
+                             "it do not step by 1 (only runs 1, 2, …, n are read)")
         first_at, start, pairs = j, a, found
     if first_at is None:
         raise Unreadable(f"the ellipsis in '{low.text(node)}': the terms "

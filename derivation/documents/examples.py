@@ -24,19 +24,23 @@ def example_symbol(low, node):
     return None
 
 
-def example_array(ctx, key):
+def example_array(ctx, key, dims=None):
     """The array of `key`'s values per example: one more index (the example)."""
     from derivation.documents.notation import key_text
     ex = key + ("example",)
     if ex not in ctx.free:
         ctx.free[ex] = sympy.IndexedBase(key_text(key) + "^ex")
-        dims = ctx.dims.get(key, 1)
+        dims = ctx.dims.get(key, 1) if dims is None else dims
         for pos in range(dims):
             if (key, pos) in ctx.ranges:
                 ctx.ranges.setdefault((ex, pos), ctx.ranges[(key, pos)])
         ctx.ranges.setdefault((ex, dims), (sympy.Integer(1), ctx.size("N")))
         ctx.data = getattr(ctx, "data", {})
-        ctx.data[ctx.array(key)] = ctx.free[ex]
+        if dims:
+            ctx.data[ctx.array(key)] = ctx.free[ex]
+        else:
+            ctx.data_scalars = getattr(ctx, "data_scalars", {})
+            ctx.data_scalars[ctx.scalar(key)] = ctx.free[ex]
     return ctx.free[ex]
 
 
@@ -44,10 +48,11 @@ def per_example(ctx, expr, k):
     """expr with every input array B[idx] replaced by B^ex[idx, k] (definitions expanded)."""
     from derivation.documents.notation import Unreadable
     data = getattr(ctx, "data", {})
-    if not data:
+    scalars = getattr(ctx, "data_scalars", {})
+    if not data and not scalars:
         raise Unreadable("a quantity at an example index before any input is written at an "
                          "example index (e.g. x_j^{(k)})")
-    full = ctx.expand(expr)
+    full = ctx.expand(expr).xreplace({s: b[(k,)] for s, b in scalars.items()})
     return full.replace(lambda a: isinstance(a, sympy.Indexed) and a.base in data,
                         lambda a: data[a.base][tuple(a.indices) + (k,)])
 
@@ -68,7 +73,13 @@ def at_example(low, name: A.Name, k, written: str):
                  f"its definition with the inputs at example {kk}")
         return per_example(low.ctx, value, k)
     if not name.sub:
-        return None
+        if key in low.ctx.scalars and key not in getattr(low.ctx, "example_keys", set()):
+            return None          # already used as a plain number: x^k stays a power
+        low.ctx.example_keys = getattr(low.ctx, "example_keys", set()) | {key}
+        base = example_array(low.ctx, key, dims=0)
+        low.note(f"{written} read as {low.text(name)} at training example {show(k)} (k a "
+                 "summation index: not a power)")
+        return base[(k,)]
     base = example_array(low.ctx, key)
     low.note(f"{written} read as {low.text(name)} at training example {show(k)} (not a "
              "power)")

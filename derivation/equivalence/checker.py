@@ -40,7 +40,7 @@ from derivation.equivalence import worker
 from derivation.equivalence.assumptions import natural_key, solve_assumptions
 from derivation.equivalence.budget import FORK_AVAILABLE, BudgetExceeded, Deadline, run_bounded
 from derivation.equivalence.inputs import (
-    as_equations, as_expr, check_input, check_timeout, prepare,
+    as_equations, as_expr, assumption_items, check_input, check_timeout, prepare,
 )
 from derivation.equivalence.normalise import (
     METHOD_STRUCTURAL, cheap_proof, expanded_terms, node_count, non_real_constant,
@@ -195,6 +195,15 @@ def _symbolic(func, L, R, until, small):
         return None, f"failed ({type(exc).__name__}: {exc})"
 
 
+def _satisfiability_note(sampler, deadline):
+    """A warning when no sample point satisfies the assumptions (they may be contradictory)."""
+    probe = sampler.run(min(deadline.end, time.monotonic() + 0.1 * deadline.remaining()), 5)
+    if probe is None and sampler.valid == 0:
+        return (" (Warning: no point satisfying all the assumptions was found; they may be "
+                "contradictory, and a claim under contradictory assumptions is vacuous.)")
+    return ""
+
+
 def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
     """Decide whether ``lhs == rhs`` at every real point where both sides, as typed, are defined.
 
@@ -256,11 +265,7 @@ def equivalent(lhs, rhs, *, assume=(), timeout=5.0):
     deadline = Deadline(timeout)
     check_input(lhs, "lhs")
     check_input(rhs, "rhs")
-    if not isinstance(assume, str) and assume is not None:
-        try:
-            assume = tuple(assume) if not isinstance(assume, sympy.Basic) else assume
-        except TypeError:
-            raise ValueError(f"assume must be a sequence of equations, got {assume!r}") from None
+    assume = assumption_items(assume)
     if not FORK_AVAILABLE:  # pragma: no cover - platform dependent (no hard bound)
         return _decide(lhs, rhs, assume, deadline)
     try:
@@ -314,7 +319,7 @@ def _decide(lhs, rhs, assume, deadline):
             "proved or refuted under them."))
     notes = [f"assumption {n}" for n in solved.notes]
 
-    # ---- exact reasoning on the evaluated forms (identities wherever the typed form is defined) ----
+    # ---- exact reasoning on the evaluated forms (identities wherever the typed one is defined) ----
     L, R = left.xreplace(solved.proof), right.xreplace(solved.proof)
     for side, expr in (("lhs", L), ("rhs", R)):
         if expr.has(*_NOT_FINITE):
@@ -323,6 +328,8 @@ def _decide(lhs, rhs, assume, deadline):
                 " (undefined or infinite: e.g. a division by zero), so it has no real value."))
     under = " after substituting " + ", ".join(
         f"{s} = {g}" for s, g in solved.proof.items()) if solved.proof else ""
+    if solved.unsolved:  # assumptions kept for sampling: are they satisfiable at all?
+        decimals += _satisfiability_note(Sampler(typed_left, typed_right, eqs, solved), deadline)
     if L == R:
         return verdict("proved", method=METHOD_STRUCTURAL,
                        reason=f"Both sides are the same expression{under}.{decimals}")

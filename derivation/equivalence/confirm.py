@@ -29,7 +29,9 @@ import sympy
 from derivation.equivalence import worker
 from derivation.equivalence.assumptions import solve_assumptions
 from derivation.equivalence.budget import BudgetExceeded, Deadline
-from derivation.equivalence.inputs import as_equations, as_expr, check_input, check_timeout, prepare
+from derivation.equivalence.inputs import (
+    as_equations, as_expr, assumption_items, check_input, check_timeout, prepare,
+)
 from derivation.equivalence.sampling import Counterexample, Sampler
 
 __all__ = ["confirm_counterexample", "refute", "Counterexample"]
@@ -117,7 +119,7 @@ def confirm_counterexample(lhs, rhs, point, *, assume=(), timeout=5.0) -> bool:
         raise TypeError(f"point must be a mapping symbol -> value, got {point!r}")
     deadline = Deadline(timeout)
     try:
-        return worker.call(_confirm, (lhs, rhs, dict(point), assume, deadline),
+        return worker.call(_confirm, (lhs, rhs, dict(point), assumption_items(assume), deadline),
                            deadline.remaining() + _GRACE, reraise=(ValueError, TypeError))
     except (BudgetExceeded, RuntimeError):
         return False
@@ -161,7 +163,8 @@ def refute(lhs, rhs, *, assume=(), timeout=5.0, random_state=0, points=200):
     check_input(rhs, "rhs")
     deadline = Deadline(timeout)
     try:
-        return worker.call(_refute, (lhs, rhs, assume, deadline, int(random_state), int(points)),
+        return worker.call(_refute, (lhs, rhs, assumption_items(assume), deadline,
+                                     int(random_state), int(points)),
                            deadline.remaining() + _GRACE, reraise=(ValueError, TypeError))
     except (BudgetExceeded, RuntimeError):
         return None

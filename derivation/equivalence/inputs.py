@@ -14,13 +14,15 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from fractions import Fraction
 
 import sympy
 
-__all__ = ["as_expr", "as_equations", "check_timeout", "prepare", "typed_xreplace", "Prepared"]
+__all__ = ["as_expr", "as_equations", "assumption_items", "check_input", "check_timeout",
+           "prepare", "typed_xreplace", "Prepared"]
 
 _KEPT = ("integer", "odd", "even", "positive", "negative", "nonnegative", "nonpositive",
          "nonzero", "zero", "prime", "composite", "rational")
@@ -37,6 +39,9 @@ def as_expr(value, name):
             raise TypeError(f"{name} must be a SymPy expression or a string, "
                             f"got {value!r} ({type(value).__name__})")
         return value
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        exact = Fraction(value)  # the decimal exactly
+        return sympy.Rational(exact.numerator, exact.denominator)
     if isinstance(value, bool) or not isinstance(value, numbers.Number):
         raise TypeError(f"{name} must be a SymPy expression or a string, "
                         f"got {value!r} ({type(value).__name__})")
@@ -84,6 +89,23 @@ def as_equations(assume):
                              "(expected sympy.Eq or a string 'lhs = rhs')")
         equations.append(item)
     return tuple(equations)
+
+
+def assumption_items(assume):
+    """The assumptions as a tuple of strings / SymPy objects (checked further when parsed)."""
+    if assume is None:
+        return ()
+    if isinstance(assume, (str, sympy.Basic)):
+        return (assume,)
+    try:
+        items = tuple(assume)
+    except TypeError:
+        raise ValueError(f"assume must be a sequence of equations, got {assume!r}") from None
+    for item in items:
+        if not isinstance(item, (str, sympy.Basic)):
+            raise ValueError(f"assumption {item!r} is not an equation "
+                             "(expected sympy.Eq or a string 'lhs = rhs')")
+    return items
 
 
 def check_timeout(timeout):

@@ -85,8 +85,9 @@ def _check(value):
 
 
 def _pow(base, exponent, exponent_expr):
-    if exponent_expr.is_Integer:
-        k = int(exponent_expr)
+    if exponent_expr.is_Integer or (exponent_expr.is_integer and exponent == int(exponent)):
+        # a declared-integer exponent (k integer: (-2)**k) is real at negative bases too
+        k = int(exponent_expr) if exponent_expr.is_Integer else int(exponent)
         if base == 0 and k < 0:
             raise Undefined("division by zero")
         return base ** k
@@ -251,8 +252,9 @@ def _monotone(name, arg, dps):
 
 def _ipow(base, exponent, exponent_expr):
     a, b = bounds(base)
-    if exponent_expr.is_Integer:
-        k = int(exponent_expr)
+    ea, eb = bounds(exponent)
+    if exponent_expr.is_Integer or (exponent_expr.is_integer and ea == eb and ea == int(ea)):
+        k = int(exponent_expr) if exponent_expr.is_Integer else int(ea)
         if k < 0 and a <= 0 <= b:
             raise Undefined("division by an interval containing 0")
         return base ** k

@@ -1,8 +1,10 @@
 """Counterexample search: points where lhs and rhs differ, checked in high precision.
 
-Points give every free symbol a small exact value (structured points such as
-all ones first, then random integers in [-3, 3], then random fractions in
-[-3, 3]); symbols solved from the assumptions are computed from the others, and
+Points give every free symbol a small exact value that respects its SymPy
+assumptions (``derivation.equivalence.points``: structured points such as all ones
+first, then random integers in [-3, 3], then random fractions); the expressions are
+evaluated *as typed* (``sqrt(x)**2`` has no value at x = -1, so such a point is
+skipped); symbols solved from the assumptions are computed from the others, and
 assumptions that could not be solved symbolically are solved numerically for one
 symbol (mpmath ``findroot``).  A point counts only if every assumption holds
 there and both sides are real and finite.
@@ -42,6 +44,7 @@ from derivation.equivalence.numeric import (
     NoInterval, OutOfTime, Undefined, bounds, evaluate, evaluate_interval, interval_dps, to_interval,
     to_mpf,
 )
+from derivation.equivalence.points import SIMPLE_VALUES, complexity, fits, points
 
 __all__ = ["Counterexample", "Sampler", "DPS", "CONFIRM_DPS", "REL_TOL", "REPORT_DIGITS"]
 
@@ -52,16 +55,6 @@ REL_TOL = mpmath.mpf("1e-32")  # candidate: relative difference at DPS digits (n
 STABLE = mpmath.mpf("1e-8")  # point fallback: allowed relative change between precisions
 EXACT_NODES = 2000  # rational functions up to this size are compared exactly
 REPORT_DIGITS = 30  # digits of reported values
-
-_SIMPLE_VALUES = [sympy.Integer(v) for v in (0, 1, -1, 2, -2, 3, -3)] + [
-    sympy.Rational(1, 2), sympy.Rational(-1, 2)]
-
-
-def _complexity(value):
-    if isinstance(value, sympy.Rational):
-        return abs(int(value.p)) + int(value.q) + (1 if value < 0 else 0)
-    return 10 ** 6  # Floats from root finding: not simplified
-
 
 @dataclass(frozen=True)
 class Counterexample:
@@ -83,26 +76,6 @@ def _rational_function(expr):
             continue
         return False
     return True
-
-
-# SymPy assumptions a sample value must respect (a Rational decides all of them)
-_FACTS = ("integer", "noninteger", "odd", "even", "positive", "negative", "nonnegative",
-          "nonpositive", "nonzero", "zero", "prime", "composite", "rational", "irrational")
-
-
-def _fits(symbol, value):
-    """Whether ``value`` respects the symbol's own SymPy assumptions (odd, positive, ...)."""
-    for fact in _FACTS:
-        wanted = getattr(symbol, f"is_{fact}")
-        if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
-            return False
-    return True
-
-
-# values tried, in order, when a structured value does not fit a symbol
-_FALLBACK = [sympy.Integer(v) for v in (1, -1, 2, -2, 3, -3, 0, 5, 7, 11, -5)] + [
-    sympy.Rational(1, 2), sympy.Rational(-1, 2), sympy.Rational(3, 2)] + [
-    sympy.Integer(v) for v in range(4, 60)] + [sympy.Integer(-v) for v in range(4, 60)]
 
 
 class Sampler:
@@ -139,7 +112,7 @@ class Sampler:
                 self.root_symbols.append(None)
         self.free = sorted(symbols, key=natural_key)
         self.rng = random.Random(seed)
-        self.points = self._points()
+        self.points = points(self.free, self.rng)
         self.tried = 0       # points looked at
         self.valid = 0       # points where everything was defined and assumptions held
         self.skipped = 0     # points outside the domain / assumptions not satisfiable
@@ -148,63 +121,7 @@ class Sampler:
     def reseed(self, seed: int):
         """Restart the random points from ``seed`` (structured points first again)."""
         self.rng = random.Random(seed)
-        self.points = self._points()
-
-    def _fallback(self, s):
-        return next((v for v in _FALLBACK if _fits(s, v)), None)
-
-    def _draw(self, s, count):
-        """A random value for ``s`` that fits its assumptions (None if none found)."""
-        integer = bool(s.is_integer)
-        for attempt in range(40):
-            spread = 3 if attempt < 20 else 9
-            if count <= 40 or integer:
-                value = sympy.Integer(self.rng.randint(-spread - (count > 40) * 6,
-                                                       spread + (count > 40) * 6))
-            else:
-                q = self.rng.randint(1, 7 if count <= 200 else 97)
-                value = sympy.Rational(self.rng.randint(-3 * q, 3 * q), q)
-            if _fits(s, value):
-                return value
-        return self._fallback(s)
-
-    def _points(self):
-        k = len(self.free)
-        seen = set()
-        fallback = [self._fallback(s) for s in self.free]
-        if any(v is None for v in fallback):
-            return  # a symbol no rational value fits (e.g. declared irrational)
-
-        def emit(values):
-            values = tuple(v if _fits(s, v) else f
-                           for s, v, f in zip(self.free, map(sympy.Rational, values), fallback))
-            if values in seen:
-                return None
-            seen.add(values)
-            return dict(zip(self.free, values))
-
-        half = sympy.Rational(1, 2)
-        third = sympy.Rational(1, 3)
-        structured = [
-            [1] * k, [0] * k, [2] * k, [-1] * k, [half] * k,
-            [(i % 3) + 1 for i in range(k)],
-            [[1, -1, 2, 0, -2, 3][i % 6] for i in range(k)],
-            [[2, half, -1, 3, third, -2][i % 6] for i in range(k)],
-        ]
-        for values in structured:
-            point = emit(values)
-            if point is not None:
-                yield point
-        if k == 0:
-            return
-        count = misses = 0
-        while misses < 10 ** 4:  # a tiny search space is exhausted
-            count += 1
-            point = emit([self._draw(s, count) for s in self.free])
-            if point is None:
-                misses += 1
-                continue
-            yield point
+        self.points = points(self.free, self.rng)
 
     # ---- evaluation ---------------------------------------------------------
     def _environment(self, point, dps, deadline):
@@ -419,25 +336,39 @@ class Sampler:
             return None
         return None
 
+    def _candidate(self, point, deadline):
+        """The sides differ at ``point`` at ``DPS`` digits (a screen, not a confirmation)."""
+        try:
+            _, l1, r1 = self._sides(point, DPS, deadline)
+        except Undefined:
+            return False
+        with mpmath.workdps(DPS):
+            return abs(l1 - r1) > REL_TOL * max(abs(l1), abs(r1))
+
     def _shrink(self, found, deadline):
-        """Replace values by simpler ones while the point stays a counterexample."""
-        point = {s: found.point[s] for s in self.free}
-        for s in self.free:
-            for value in _SIMPLE_VALUES:
-                if time.monotonic() >= deadline:
-                    return found
-                if _complexity(value) >= _complexity(point[s]) or not _fits(s, value):
-                    continue
-                trial = dict(point)
-                trial[s] = value
-                try:
-                    outcome = self.check(trial, deadline)
-                except OutOfTime:
-                    return found
-                if outcome:
-                    point, found = trial, outcome
-                    break
-        return found
+        """Replace values by simpler ones while the point stays a counterexample.
+
+        Trials are screened at ``DPS`` digits; the simplified point is then confirmed
+        like any other (if that fails, the confirmed original is kept).
+        """
+        original = point = {s: found.point[s] for s in self.free}
+        try:
+            for s in self.free:
+                for value in SIMPLE_VALUES:
+                    if time.monotonic() >= deadline:
+                        raise OutOfTime("no time left to simplify the counterexample")
+                    if complexity(value) >= complexity(point[s]) or not fits(s, value):
+                        continue
+                    trial = dict(point)
+                    trial[s] = value
+                    if self._candidate(trial, deadline):
+                        point = trial
+                        break
+            if point is original:
+                return found
+            return self.check(point, deadline) or found
+        except OutOfTime:
+            return found
 
     def describe(self):
         """One line: how many points were tried / usable."""

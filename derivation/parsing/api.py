@@ -76,7 +76,8 @@ def parse(text: str, *, syntax: str = "auto") -> sympy.Expr:
         AST, then lowered by :mod:`derivation.parsing.lower` (its docstring lists the
         readings: ``\\sin 2x`` is sin(2x), ``\\ln V (y)`` is (ln V)·y, ``\\sin^{-1} x`` is
         asin(x), ``\\frac{d}{dx} x^2`` is the derivative 2x, ``E`` is a variable, ``\\sigma(z)``
-        is σ·z, unknown functions, ellipses and sums without numeric bounds are refused).
+        is σ·z; unknown functions, ellipses, sums without numeric bounds, ``\\exp{x}^2`` and
+        ``a/b c`` (conventions disagree) are refused with a message naming them).
         ``"auto"``: LaTeX if the text has a backslash or a brace.
 
     Returns
@@ -85,11 +86,12 @@ def parse(text: str, *, syntax: str = "auto") -> sympy.Expr:
         Built from constructors; every symbol is ``Symbol(name, real=True)``. Numbers are
         exact (``0.1`` is 1/10, ``2.0**70`` is 2**70). What was typed is preserved where
         SymPy's evaluation would erase a domain condition (:mod:`derivation.parsing.domain`):
-        ``sqrt(x)**2``, ``exp(log(x))``, ``x/x``, ``log(x) - log(x)``, ``(x**2)**(1/2)`` and
-        ``exp(2*log(x))`` stay unevaluated nodes (``evaluate=False``) whose subexpressions
-        are exactly the typed ones, so a checker can see where the typed expression is
-        real-valued (x >= 0, x > 0, x != 0, ...). Every other node is evaluated as SymPy
-        does (``x + x`` is ``2*x``, ``log(exp(x))`` is ``x``), dropping no condition.
+        ``sqrt(x)**2``, ``sqrt(x)*sqrt(x)``, ``exp(log(x))``, ``exp(2*log(x))``, ``x/x``,
+        ``x**2/x`` and ``log(x) - log(x)`` stay unevaluated nodes (``evaluate=False``) whose
+        subexpressions are exactly the typed ones, so a checker can see where the typed
+        expression is real-valued (x >= 0, x > 0, x != 0, ...). Every other node is evaluated
+        as SymPy does (``x + x`` is ``2*x``, ``log(exp(x))`` is ``x``, ``(x**2)**(1/2)`` is
+        ``Abs(x)``: conditions SymPy proves, such as exp(x) > 0 or x**2 >= 0, are not lost).
         ``exp`` of an argument containing ``log`` is never evaluated (that is how
         ``exp(10**10*log(2))`` stays small).
 

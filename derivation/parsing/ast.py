@@ -11,6 +11,10 @@ A lowering that cannot decide refuses or answers "unknown"; it never guesses.
 Every node carries ``start``/``end``: character offsets of its text in the parsed string, so a
 reading or an error can quote exactly what was written (``text[node.start:node.end]``).
 Nodes are frozen dataclasses (hashable, comparable), children in tuples.
+
+``derivation.parsing.read_latex(text)`` builds the tree (the grammar's conventions are in
+:mod:`derivation.parsing.latex_commands`); :func:`show` prints one compactly
+(``show(read_latex(r"\\sin 2x"))`` is ``"Call(sin, Mul(2, x))"``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ class Name(Node):
     ``base``: ``"x"``, ``"alpha"`` (from ``\alpha``), ``"E"``, ``"softmax"`` only when written
     as a name (``\text{J}``); ``primes``: ``y'`` -> 1; ``accent``: ``"hat"``, ``"bar"``,
     ``"tilde"``, ``"vec"``, ``"dot"``, ``"ddot"``, the fonts ``"bold"``
-    (``\mathbf``, ``\boldsymbol``), ``"bb"``, ``"cal"``, or None (``\hat{y}`` -> base "y", accent "hat");
+    (``\mathbf``, ``\boldsymbol``), ``"bb"``, ``"cal"``, or None (``\hat{y}`` -> base "y",
+    accent "hat");
     ``sub``: the subscript's items as written, split at commas (``w_{i,j}`` -> (i, j)); a
     comma-free subscript is one item (``w_{ij}`` -> (Word "ij",), ``w_{12}`` -> (Number 12,),
     ``x_{k+1}`` -> (Add,)); ``sub_text``: the subscript's source text ("ij", "1,2").
@@ -66,10 +71,13 @@ class Word(Node):
 class Group(Node):
     r"""A bracketed expression, brackets kept: ``delim`` is ``"("``, ``"["``, ``"\{"``, or
     ``"{"`` for a TeX brace group. ``(z)`` right after a Name may be a function's argument;
-    the lowering decides."""
+    the lowering decides. ``sub``: a subscript written after the closing bracket, as in
+    ``\sigma(z)_i`` (Mul(Name sigma, Group(z, sub=(i,)))): an entry of a vector-valued
+    application, never a product."""
 
     body: Node = None
     delim: str = "("
+    sub: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,7 +283,8 @@ def show(node: Node | None) -> str:
         return text
     if isinstance(node, Group):
         closer = {"(": ")", "[": "]", "\\{": "\\}", "{": "}"}.get(node.delim, node.delim)
-        return f"{node.delim}{show(node.body)}{closer}"
+        sub = "_{" + ",".join(show(s) for s in node.sub) + "}" if node.sub else ""
+        return f"{node.delim}{show(node.body)}{closer}{sub}"
     if isinstance(node, Text):
         return f"Text({node.text!r})"
     if isinstance(node, Dots):

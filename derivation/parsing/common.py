@@ -125,7 +125,8 @@ def check_size(text: str) -> None:
             depth -= 1
 
 
-_SUPERSCRIPTS = "\u00b2\u00b3\u00b9\u2070\u2071\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b\u207f"
+_SUPERSCRIPTS = ("\u00b2\u00b3\u00b9\u2070\u2071\u2074\u2075\u2076\u2077\u2078\u2079"
+                 "\u207a\u207b\u207f")
 
 
 def char_message(c: str) -> str:

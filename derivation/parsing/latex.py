@@ -11,7 +11,8 @@ Grammar (commands are in :mod:`derivation.parsing.latex_commands`, names in
     expr      := signed_term (('+' | '-') signed_term)*
     term      := factor (('*' | '\cdot' | '\times') signed_factor | '/' signed_factor | factor)*
     factor    := name | primary ['^' script]
-    name      := (letter | greek | \text{J} | accent{letter}) ('_' sub | "'" | '^\prime' | '^' script)*
+    name      := (letter | greek | \text{J} | accent{letter})
+                 ('_' sub | "'" | '^\prime' | '^' script)*
     primary   := NUMBER | '{' expr '}' | '(' ... ')' | '[' ... ']' | '\{' ... '\}' | '|' expr '|'
                | '\dots' | command | \begin{env} ... \end{env}
 
@@ -281,7 +282,13 @@ class Reader(CommandsMixin):
         return node
 
     def postfix(self, node: A.Node) -> A.Node:
-        """``^ script`` after a primary; a second superscript or a subscript is refused."""
+        r"""``^ script`` after a primary (and ``_ sub`` after a bracket: ``\sigma(z)_i``); a
+        second superscript or another subscript is refused."""
+        if isinstance(node, A.Group) and node.delim != "{" and self.tok.kind == "_":
+            self.take()
+            sub, _ = self.subscript()
+            node = A.Group(body=node.body, delim=node.delim, sub=sub, start=node.start,
+                           end=self.last_end)
         if self.tok.kind == "^":
             op = self.take()
             exp = self.script(op)

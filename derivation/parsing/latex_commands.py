@@ -332,8 +332,9 @@ class CommandsMixin(NamesMixin):
                     raise self.err(u, f"\\{op}'s subscript must be 'index' or 'index = start'")
                 node, lower = node.items
             if not isinstance(node, A.Name):
+                found = self.src.text[node.start:node.end]
                 raise self.err(u, f"\\{op}'s index must be one name (write \\sum_i \\sum_j "
-                                  f"for a double sum), found {self.src.text[node.start:node.end]!r}")
+                                  f"for a double sum), found {found!r}")
             index = node
         if not self.starts_factor() and self.tok.kind not in ("+", "-"):
             raise self.err(self.tok, f"\\{op} without a summand, found {self.found()}")

@@ -10,7 +10,8 @@ separates statements at the top level), "begin"/"endenv" (``\\begin{aligned}``; 
 environment's name), "wrap" (``\\text{...}``, ``\\mathrm{...}``, ``\\operatorname{...}``: ``text``
 is the command, ``arg`` the raw content), "symbol" (``\\checkmark`` ``\\#`` ``\\uparrow``: prose
 marks), and the operators ``+ - * / ^ _ ,`` (``\\cdot``, ``\\times``, ``\\,.\\,`` are "*",
-``\\div`` is "/"). Thin spaces (``\\, \\; \\! \\:``), ``\\displaystyle`` and ``\\limits`` are dropped.
+``\\div`` is "/"). Thin spaces (``\\, \\; \\! \\:``), ``\\displaystyle`` and ``\\limits`` are
+dropped.
 Every token has its span ``[pos, end)`` in the text.
 """
 

@@ -43,7 +43,7 @@ from derivation.parsing.common import (
 __all__ = ["lower", "MAX_SUM_TERMS"]
 
 MAX_SUM_TERMS = 400  # terms written out, all sums of one formula together
-MAX_DERIVATIVE_NODES = 1500  # size of a derivative's result, checked after each order
+MAX_DERIVATIVE_NODES = 1000  # size of a derivative's result, checked after each order
 MAX_DERIVATIVE_ORDER = 4  # total order of one derivative
 GREEK_NAME = {"lambda": "lamda", "Lambda": "Lamda"}  # SymPy's spelling (lambda is a keyword)
 _VECTOR_FUNCTIONS = frozenset({"softmax", "argmax", "argmin", "logsumexp", "diag", "tr", "det"})
@@ -124,6 +124,10 @@ class Lowering:
 
     # --- arithmetic --------------------------------------------------------------------
     def lower_Group(self, node: A.Group) -> sympy.Expr:
+        if node.sub:
+            raise self.err(node, f"{self.quote(node)!r}: a subscript after a bracket names an "
+                                 f"entry of a vector-valued function (as in \\sigma(z)_i): "
+                                 f"{_DOCUMENT}")
         if isinstance(node.body, A.Seq):
             raise self.err(node, f"a list {self.quote(node)!r} is not one expression")
         self.nest.enter(node.start)
@@ -151,6 +155,12 @@ class Lowering:
             raise self.err(exp, f"{self.quote(node)!r}: a bracketed superscript names an "
                                 f"example (the {self.quote(exp.body)}-th), not a power; write "
                                 f"^{{{self.quote(exp.body)}}} for a power, or {_DOCUMENT}")
+        if isinstance(exp, A.Name) and not (exp.sub or exp.primes or exp.accent) and (
+                GREEK_NAME.get(exp.base, exp.base) in self.env):
+            raise self.err(node, f"{self.quote(node)!r} with {exp.base} the summation index: "
+                                 f"a power, or the {exp.base}-th example? (the conventions "
+                                 f"disagree) write ^{{({exp.base})}} and {_DOCUMENT}, or "
+                                 f"brackets around the power")
         self.nest.enter(node.start)
         exponent = self.expr(exp)
         self.nest.leave()

@@ -35,7 +35,8 @@ from derivation.parsing.common import (
     symbol,
 )
 
-_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # 1, 1.5, 1., .5, 1e-3
+# 1, 1.5, 1., .5, 1e-3 (ASCII digits only: "\uff11".isdigit() is True, but it is no numeral here)
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"([A-Za-z][A-Za-z0-9]*)('*)((?:_[A-Za-z0-9]+)*)('*)")
 _OPERATORS = ("**", "==", ":=", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", "=")
 _CONSTANTS = {"e": sympy.E, "E": sympy.E, "pi": sympy.pi}

@@ -91,6 +91,17 @@ class GeneralProof:
     dJ_db: sympy.Expr = field(repr=False, default=None)
     elapsed: float = 0.0
 
+    @property
+    def ok(self) -> bool:
+        return self.holds
+
+    @property
+    def status(self) -> str:
+        """"proved", "refuted" (a step refuted with a confirmed counterexample) or "unknown"."""
+        if self.holds:
+            return "proved"
+        return "refuted" if any(s.status == "refuted" for s in self.steps) else "unknown"
+
     def __bool__(self) -> bool:
         return self.holds
 

@@ -214,7 +214,8 @@ def differentiate(expr, wrt, *, ranges=None):
     Returns
     -------
     sympy.Expr
-        The derivative, in the caller's symbols (bound variables renamed ``_s0``, ``_s1``...).
+        The derivative, in the caller's symbols (summation variables renamed k, l, r, ...,
+        names that occur nowhere else in the result).
         Derivatives of sums over a bound variable that is also a free index of ``wrt`` are
         computed after renaming the bound variable, so Σ_i y_i ln p_i differentiated by
         w[i, j] is the true derivative, not a capture of i.
@@ -228,7 +229,24 @@ def differentiate(expr, wrt, *, ranges=None):
     ranges = vocabulary.ranges
     result = sums.derivative(sums.evaluate_derivatives(work, ranges), target, ranges)
     result = sympy.powsimp(result, deep=True, combine="exp")   # e^{-a} e^{a} = 1
-    return vocabulary.to_caller(result)
+    return _readable(vocabulary.to_caller(result))
+
+
+def _readable(expr):
+    """Canonical bound variables _s0, _s1, ... renamed k, l, r, ... (names free nowhere in
+    `expr`, one per height, so no renaming captures anything)."""
+    bound = sorted({lim[0] for e in expr.atoms(Sum) for lim in e.limits
+                    if lim[0].name.startswith(sums.BOUND_PREFIX)}, key=lambda b: b.name)
+    if not bound:
+        return expr
+    taken = {s.name for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+    taken |= {str(e.base) for e in expr.atoms(sympy.Indexed)}
+    pool = [c for c in ("k", "l", "r", "s", "t", "u", "a", "c", "d")
+            + tuple(f"k_{t}" for t in range(1, 20)) if c not in taken]
+    if len(pool) < len(bound):
+        return expr
+    rename = {b: sympy.Symbol(name, integer=True) for b, name in zip(bound, pool)}
+    return expr.xreplace(rename)
 
 
 # -- route 1: for all sizes ---------------------------------------------------------------
@@ -301,6 +319,8 @@ def check_identity(lhs, rhs, *, assume=(), ranges=None, timeout=5.0) -> Identity
     status, sizes, point, reason, method = check_at_sizes(L, R, eqs, vocabulary, deadline)
     if point is not None:
         point = {vocabulary.to_caller(k): v for k, v in point.items()}
+    if sizes is not None:
+        sizes = tuple({vocabulary.to_caller(k): v for k, v in combo.items()} for combo in sizes)
     if status != "proved":
         reason = f"{reason}; {note}" if status == "unknown" else reason
     if not vocabulary.sizes:

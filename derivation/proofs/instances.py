@@ -10,12 +10,18 @@ Every size runs in a killable child process, so the whole route keeps the deadli
 
 from __future__ import annotations
 
+import random
 from itertools import product
 
 import sympy
 
 from derivation.equivalence.budget import BudgetExceeded, run_bounded
 from derivation.equivalence.checker import equivalent
+
+try:  # the one standard for "refuted": a counterexample confirmed as `equivalent` does
+    from derivation.equivalence.confirm import refute
+except ImportError:  # pragma: no cover - older checker: equivalent alone
+    refute = None
 from derivation.proofs import sums
 
 __all__ = ["check_at_sizes", "size_grid"]
@@ -45,6 +51,32 @@ def _entries(exprs):
     return {a: sympy.Symbol(str(a), real=a.is_real is not False) for a in entries}
 
 
+def expand_sums(expr):
+    """Every Sum with integer bounds written out term by term (innermost first; Karr's
+    convention for hi < lo, as SymPy's ``Sum``), without SymPy's ``doit`` and its
+    assumption queries. Sums with symbolic bounds stay."""
+    if not expr.args or expr.is_Atom:
+        return expr
+    args = tuple(expand_sums(a) for a in expr.args)
+    if args != expr.args:
+        expr = expr.func(*args)
+    if not isinstance(expr, sympy.Sum):
+        return expr
+    f, limits = expr.function, list(expr.limits)
+    while limits:
+        var, lo, hi = limits[0]
+        if not (lo.is_Integer and hi.is_Integer):
+            return sympy.Sum(f, *limits)
+        lo, hi = int(lo), int(hi)
+        if hi >= lo:
+            f = sympy.Add(*[f.xreplace({var: sympy.Integer(v)}) for v in range(lo, hi + 1)])
+        else:                     # Σ_{lo}^{hi} = -Σ_{hi+1}^{lo-1} (0 when hi = lo - 1)
+            f = -sympy.Add(*[f.xreplace({var: sympy.Integer(v)}) for v in range(hi + 1, lo)])
+        limits = limits[1:]
+        f = expand_sums(f)        # inner sums whose bounds were the variable just fixed
+    return f
+
+
 def _instances(lhs, rhs, equations, ranges, sizes, values):
     """("ok", [(index values, proved, undecided instance or None)]) or ("skip", reason)."""
     lhs = sums.evaluate_derivatives(lhs, ranges)
@@ -62,21 +94,61 @@ def _instances(lhs, rhs, equations, ranges, sizes, values):
         count *= len(span)
     if count > _MAX_INDEX_VALUES:
         return "skip", f"{count} index combinations"
+    # the sums written out once per size, the free indices still symbols
+    at_size = [expand_sums(e.xreplace(size_values)) for e in (lhs, rhs)]
+    eq_size = [(expand_sums(e.lhs.xreplace(size_values)), expand_sums(e.rhs.xreplace(size_values)))
+               for e in equations]
     results = []
+    rng = random.Random(0)
     for point in product(*spans):
-        at = {**size_values, **dict(zip(indices, (sympy.Integer(v) for v in point)))}
-        L, R = (sums.evaluate_derivatives(e.xreplace(at)).doit() for e in (lhs, rhs))
-        eqs = [(e.lhs.xreplace(at).doit(), e.rhs.xreplace(at).doit()) for e in equations]
+        at = dict(zip(indices, (sympy.Integer(v) for v in point)))
+        L, R = (expand_sums(e.xreplace(at)) for e in at_size)
+        eqs = [(expand_sums(a.xreplace(at)), expand_sums(b.xreplace(at))) for a, b in eq_size]
         names = _entries([L, R] + [side for pair in eqs for side in pair])
         L, R = L.xreplace(names), R.xreplace(names)
         eqs = [sympy.Eq(a.xreplace(names), b.xreplace(names), evaluate=False) for a, b in eqs]
+        undecided = (L, R, tuple(eqs), {v: k for k, v in names.items()})
+        if not eqs and _looks_different(L - R, rng):
+            results.append((point, False, undecided))     # a refutation to confirm
+            continue
         substitutions = [s for s in (sums.solve_for_atom(sums.normal_form(e.lhs - e.rhs))
                                      for e in eqs) if s is not None]
         if sums.is_zero(L - R, {}, substitutions):
             results.append((point, True, None))
         else:
-            results.append((point, False, (L, R, tuple(eqs), {v: k for k, v in names.items()})))
+            results.append((point, False, undecided))
     return "ok", results
+
+
+def _looks_different(difference, rng) -> bool:
+    """|difference| > 1e-6 at a random rational point, at 30 digits (a hint, never a
+    verdict: the refutation is confirmed by `refute` / `equivalent`)."""
+    point = {s: sympy.Rational(rng.randint(-12, 12), 8) for s in difference.free_symbols}
+    try:
+        value = sympy.N(difference.xreplace(point), 30)
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return False
+    return bool(value.is_real and value.is_finite and abs(value) > 1e-6)
+
+
+class _Found:
+    """A refutation found by `refute`, shaped like a Verdict."""
+
+    status = "refuted"
+
+    def __init__(self, found):
+        self.counterexample = dict(found.point)
+        self.reason = f"lhs - rhs = {found.difference} at the counterexample."
+        self.method = f"counterexample ({found.how})"
+
+
+def _decide(L, R, eqs, seconds):
+    """A confirmed counterexample search first (`refute`, cheap), then `equivalent`."""
+    if refute is not None:
+        found = refute(L, R, assume=eqs, timeout=max(0.05, min(seconds / 3, 1.0)))
+        if found is not None:
+            return _Found(found)
+    return equivalent(L, R, assume=eqs, timeout=seconds)
 
 
 def _size_text(sizes, values):
@@ -93,8 +165,16 @@ def check_at_sizes(lhs, rhs, equations, vocabulary, deadline):
     """
     sizes, ranges = vocabulary.sizes, vocabulary.ranges
     indices = list(ranges)
+    loose = {s for e in (lhs, rhs, *(side for eq in equations for side in eq.args))
+             for s in e.free_symbols if isinstance(s, sympy.Symbol) and s.is_integer
+             and s not in sizes and s not in ranges}
+    method = "every instance at concrete sizes: exact normal form, else a confirmed search"
+    if loose:
+        names = ", ".join(sorted(map(str, loose)))
+        return ("unknown", (), None, f"not decided at concrete sizes: the range of the index "
+                f"{names} is not given (pass ranges={{{names.split(', ')[0]}: (low, high)}})",
+                method)
     checked, notes, undecided = [], [], False
-    method = "every instance at concrete sizes: exact normal form, else equivalent()"
     for values in size_grid(len(sizes)):
         if deadline.remaining() < 0.1:
             notes.append("time budget used up")
@@ -123,7 +203,7 @@ def check_at_sizes(lhs, rhs, equations, vocabulary, deadline):
                 notes.append("time budget used up")
                 break
             try:
-                verdict = equivalent(L, R, assume=eqs, timeout=max(0.05, min(left, max(1.0, left / 2))))
+                verdict = _decide(L, R, eqs, max(0.05, min(left, max(1.0, left / 2))))
             except (ValueError, TypeError) as exc:
                 all_proved, undecided = False, True
                 notes.append(f"at {_size_text(sizes, values)}: {exc}")

@@ -127,3 +127,53 @@ def test_bad_arguments():
 
 def test_seed_path_is_package_data():
     assert documents.SEED_PATH.is_file()
+
+
+def test_ellipsis_with_a_step_of_two_is_refused_not_misread():
+    s = steps("Let $s = \\sum_{j=1}^{n} x_j$.\n\n$$s = x_1 + x_3 + \\dots + x_n$$\n")
+    assert s[1].status == "unknown" and "step by 1" in s[1].reason
+
+
+def test_example_superscripts_in_sums_are_examples_not_powers():
+    text = ("Let $J = \\sum_{k=1}^{N} (y^{(k)} - w x^{(k)})^2$.\n\n"
+            "$$\\frac{\\partial J}{\\partial w} = -2 \\sum_{k=1}^{N} x^{(k)} (y^{(k)} - w x^{(k)})$$\n\n"
+            "$$\\frac{\\partial J}{\\partial w} = -2 \\sum_{k=1}^{N} x^{(k)} y^{(k)}$$\n")
+    s = steps(text)
+    assert "x^{(k)} read as x at training example k" in s[0].reading
+    assert [x.status for x in s] == ["given", "proved", "refuted"]
+    assert "N" in s[2].counterexample   # found at a concrete number of examples
+
+
+def test_refuted_step_repaired_by_labels_summing_to_one():
+    text = ("Let $p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{n} e^{z_k}}$ and "
+            "$J = -\\sum_{i=1}^{n} t_i \\ln p_i$.\n\n"
+            "$$\\frac{\\partial J}{\\partial z_i} = p_i - t_i$$\n")
+    s = steps(text)
+    assert s[2].kind == "derivative" and s[2].status == "refuted"
+    assert s[2].repair == "Σ_k t_k = 1"
+    assert s[2].base is s[1]
+
+
+def test_function_application_and_names():
+    s = steps("Let $f(x) = x^2$.\n\n$$f(3) = 9$$\n\n$$f(2) = 5$$")
+    assert [x.status for x in s] == ["given", "proved", "refuted"]
+    assert "applies the function defined on line 1" in s[1].reading
+
+
+def test_unknown_function_named():
+    (s,) = steps("$$a = \\operatorname{sgn}(x)$$")
+    assert s.status == "unknown" and "sgn" in s.reason
+
+
+def test_undefined_letter_before_parentheses_is_a_product_and_said_so():
+    s = steps("Let $q = a + b$.\n\n$$q = L(a + b)$$\n")
+    assert s[1].status == "refuted"
+    assert "L(a + b) read as the product" in s[1].reading
+
+
+def test_matrix_defines_a_vector():
+    text = ("Let $$z = \\begin{bmatrix} a \\\\ b \\end{bmatrix}$$\n\n$$\\sum_k z_k = a + b$$\n\n"
+            "$$\\text{softmax}(z)_1 = \\frac{e^a}{e^a + e^b}$$\n\n$$z_2 = a$$\n")
+    s = steps(text)
+    assert [x.status for x in s] == ["given", "proved", "proved", "refuted"]
+    assert "z is the vector (a, b)" in s[0].reading

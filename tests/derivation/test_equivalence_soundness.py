@@ -219,3 +219,24 @@ def test_symbolic_indices_that_could_coincide_are_not_refuted_independently():
     xs = sympy.IndexedBase("x")
     verdict = equivalent(xs[j], xs[1])  # equal when j = 1, different atoms otherwise
     assert verdict.status == "unknown", str(verdict)
+
+
+def test_a_proof_under_assumptions_no_point_satisfies_says_so():
+    verdict = equivalent(y, 2, assume=[sympy.Eq(y, 2), sympy.Eq(y, sympy.sin(x) + 5)], timeout=2)
+    assert verdict.status == "proved" and "may be contradictory" in verdict.reason, str(verdict)
+    verdict = equivalent(y, 2, assume=[sympy.Eq(y, 2), sympy.Eq(x ** 2, 4)], timeout=2)
+    assert verdict.status == "proved" and "contradictory" not in verdict.reason, str(verdict)
+
+
+def test_integer_powers_of_negative_numbers_have_real_values():
+    k = sympy.Symbol("k", integer=True)
+    verdict = equivalent((-1) ** k, 1)
+    assert verdict.status == "refuted" and verdict.counterexample[k] % 2 == 1, str(verdict)
+    assert equivalent(x ** y, abs(x) ** y).status != "proved"
+
+
+def test_decimal_numbers_are_exact():
+    import decimal
+
+    assert equivalent(decimal.Decimal("0.1"), "1/10").status == "proved"
+    assert equivalent(Fraction(1, 3), "1/3").status == "proved"

@@ -3,9 +3,10 @@
 import pytest
 import sympy
 
-from derivation import handwritten as hw
-from derivation.handwritten import (
-    AS_WRITTEN, CORRECTED, KNOWN_ASSUMPTIONS, SEED_Y, Y_IS_LABEL, Step, check_steps,
+from derivation import Step
+from tests.derivation import seed_oracle as hw
+from tests.derivation.seed_oracle import (
+    AS_WRITTEN, CORRECTED, KNOWN_ASSUMPTIONS, SEED_Y, Y_IS_LABEL, check_steps,
 )
 
 

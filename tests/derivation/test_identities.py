@@ -179,3 +179,50 @@ def test_bad_input_is_refused_with_the_value_named(kwargs, error, text):
 def test_differentiate_refuses_a_bad_variable():
     with pytest.raises(TypeError, match="wrt"):
         differentiate(J, w[i, j] + 1)
+
+
+def test_a_claim_only_checkable_at_sizes_says_which_sizes():
+    # a shifted range: not a summand-wise match, so checked at every size of the grid
+    shifted = check_identity(Sum(x[k], (k, 1, n)), Sum(x[k + 1], (k, 0, n - 1)), timeout=BUDGET)
+    assert shifted.status == "proved" and shifted.sizes is not None
+    assert {n: 1} in shifted.sizes and {n: 2} in shifted.sizes
+    off_by_one = check_identity(Sum(x[k], (k, 1, n)), Sum(x[k], (k, 0, n - 1)), timeout=BUDGET)
+    assert off_by_one.status == "refuted" and off_by_one.counterexample[n] == 1
+
+
+def test_an_index_without_a_range_is_not_guessed():
+    check = check_identity(Sum(w[k] ** 2, (k, 1, n)).diff(w[i]), 2 * w[i] + x[1] * 0 + 1,
+                           timeout=BUDGET)
+    assert check.status == "unknown" and "range of the index i" in check.reason
+
+
+def test_sums_written_out_agree_with_sympy_doit():
+    from derivation.proofs.instances import expand_sums
+
+    rng = random.Random(11)
+    for _ in range(6):
+        lo, hi = rng.randint(-2, 2), rng.randint(-3, 3)
+        inner = Sum(w[k, l] * x[l] ** rng.randint(1, 2), (l, 1, rng.randint(1, 3)))
+        expr = Sum(exp(inner) + b[k], (k, lo, hi)) * Sum(y[l], (l, hi, lo))
+        assert sympy.expand(expand_sums(expr) - expr.doit()) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_perturbed_identities_are_never_proved(seed):
+    # equal by construction, then perturbed by a term that is not 0: never "proved"
+    rng = random.Random(seed)
+    base = [J, -Sum(y[k] * V(k), (k, 1, n)) + Y * log(S), -x[j] * (y[i] - p_i * Y)][seed % 3]
+    perturbation = rng.choice([x[j] * b[i], exp(b[i]) / S, Rational(1, 10 ** 6) * y[i],
+                               KroneckerDelta(i, j) * w[i, j]])
+    check = check_identity(base, base + perturbation, ranges=RANGES, timeout=3)
+    assert check.status != "proved"
+
+
+def test_sizes_and_counterexamples_use_the_callers_symbols():
+    plain_n = sympy.Symbol("n")                              # not declared a positive integer
+    check = check_identity(Sum(x[k], (k, 1, plain_n)), Sum(x[k + 1], (k, 0, plain_n - 1)),
+                           timeout=BUDGET)
+    assert check.ok and all(set(c) == {plain_n} for c in check.sizes)
+    wrong = check_identity(Sum(x[k], (k, 1, plain_n)), plain_n * x[1], timeout=BUDGET)
+    assert wrong.status == "refuted" and plain_n in wrong.counterexample
+    assert wrong.counterexample[plain_n] == 2

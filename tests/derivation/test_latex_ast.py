@@ -166,6 +166,8 @@ CASES = [
     (r"\operatorname{softmax}(z)_j", "Call(softmax, z, sub=j)"),
     (r"\operatorname{sgn}(x)", "Call(sgn, x)"),
     (r"\sigma(z)", "Mul(sigma, (z))"),
+    (r"\sigma(z)_i", "Mul(sigma, (z)_{i})"),
+    (r"\sigma\left(z\right)_{i}^{2}", "Mul(sigma, Pow((z)_{i}, 2))"),
     (r"\max(a, b)", "Call(max, a, b)"),
     # derivatives
     (r"\frac{d}{dx} x^2", "D[d op x](Pow(x, 2))"),

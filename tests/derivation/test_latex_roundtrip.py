@@ -98,7 +98,8 @@ def points(seed, count=6):
             for _ in range(count)]
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=250,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(expressions, OPTIONS, st.integers(0, 2**32))
 def test_sympy_latex_reads_back_as_the_same_function(expr, options, seed):
     text = sympy.latex(expr, **options)
@@ -118,7 +119,7 @@ def test_sympy_latex_reads_back_as_the_same_function(expr, options, seed):
         assert abs(a - b) <= scale * sympy.Float(10) ** (10 - DIGITS), (
             f"{text!r}: {expr} = {a} but read as {parsed} = {b} at {point}")
         compared += 1
-    event(f"points compared: {min(compared, 3)}+" if compared >= 3 else f"points compared: {compared}")
+    event("points compared: 3+" if compared >= 3 else f"points compared: {compared}")
 
 
 @pytest.mark.parametrize("expr", [

@@ -175,3 +175,23 @@ def test_model_build_is_cheap_and_lazy():
     model = SoftmaxModel(60, 60)
     assert time.perf_counter() - start < 1.0 + 0.5        # symbols only (no J yet)
     assert "J" not in vars(model) and "S" not in vars(model)
+
+
+def test_results_share_the_vocabulary():
+    proof = prove_gradients(2, 2)
+    assert proof.ok and proof.status == "proved" and all(e.ok for e in proof.entries)
+    model = SoftmaxModel(2, 2)
+    wrong = prove_gradients(2, 2, expected_b=-model.grad_b_formula())
+    assert not wrong.ok and wrong.status == "refuted"
+    assert prove_gradients(3, 3, timeout=1e-9).status == "unknown"
+
+
+@pytest.mark.timeout(30)
+def test_the_budget_covers_the_model_build_at_the_largest_size():
+    # issue 9, class 4: building SoftmaxModel(60, 60) took ~2 s before the budget applied
+    import time
+
+    start = time.perf_counter()
+    proof = prove_gradients(60, 60, timeout=0.5)
+    assert time.perf_counter() - start < 0.5 + 2.0
+    assert proof.timed_out and proof.status == "unknown"

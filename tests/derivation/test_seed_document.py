@@ -27,9 +27,9 @@ def test_seed_ships_verbatim_as_package_data():
 def test_yy_mixup_at_line_32(seed):
     (step,) = at(seed, 32, "derivative")
     assert step.status == "refuted"
-    assert step.counterexample and "y'[1]" in step.counterexample
+    assert step.counterexample and "y'_1" in step.counterexample
     assert step.repair == "y_i read as the label y'_i"
-    assert "prediction" in step.reading or "y_i defined on line 12" in step.reading
+    assert "y_i is the quantity defined on line 12" in step.reading   # the prediction
 
 
 def test_e_vi_yi_line_51_wrong_even_for_one_hot(seed):
@@ -57,16 +57,39 @@ def test_j6_garble_reported_with_its_repair(seed):
     assert "y'_1" in step.reading
 
 
-def test_every_other_claim_proved(seed):
-    findings = {28, 32, 51, 55}
+#: every step of the seed: (line, kind, status), in document order
+EXPECTED = [
+    (8, "definition", "given"), (8, "definition", "given"), (8, "definition", "given"),
+    (10, "definition", "given"),
+    (12, "definition", "given"), (12, "definition", "given"), (12, "equality", "proved"),
+    (14, "equality", "proved"), (14, "equality", "proved"),
+    (18, "definition", "given"), (20, "equality", "proved"), (22, "equality", "proved"),
+    (24, "equality", "proved"), (26, "equality", "proved"), (28, "equality", "refuted"),
+    (30, "definition", "given"), (32, "definition", "given"), (32, "derivative", "refuted"),
+    (37, "derivative", "proved")] + [(39, "equality", "proved")] * 6 + [
+    (41, "derivative", "proved"), (41, "equality", "proved"),
+    (43, "update", "given"), (49, "update", "proved"), (51, "update", "refuted"),
+    (53, "assumption", "given"), (55, "update", "refuted"),
+    (61, "update", "proved"), (67, "range", "given"), (67, "range", "given"),
+    (69, "update", "proved")]
+
+
+def test_every_step_status(seed):
+    assert [(s.line, s.kind, s.status) for s in seed.steps] == EXPECTED
     for s in seed.steps:
-        if s.line in findings and s.status == "refuted":
-            continue
-        if s.line in (61, 69):   # per-example update rules: not read yet (named reason)
-            assert s.status == "unknown" and "example" in s.reason
-            continue
-        assert s.status in ("given", "proved"), str(s)
-    assert {s.line for s in seed.steps if s.status == "refuted"} == findings
+        if s.status == "refuted":
+            assert s.counterexample, str(s)
+        if s.status == "proved" and s.kind != "update":
+            assert s.sizes is None, str(s)      # for all sizes n, m
+
+
+def test_examples_rules(seed):
+    (batch,) = at(seed, 61)
+    (sgd,) = at(seed, 69)
+    assert batch.base.line == 55 and sgd.base.line == 55
+    assert "summed over the training examples k" in batch.reading
+    assert "x_j^k read as x_j at training example k (not a power)" in batch.reading
+    assert "at one training example k" in sgd.reading
 
 
 def test_lines_and_bases(seed):

@@ -65,6 +65,7 @@ def test_missing_sklearn_gives_a_clear_message(monkeypatch, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "scikit-learn is not installed" in err and "CSV" in err
+    assert "pip install -e '.[notebooks]'" in err  # names the extra that brings it
 
 
 def test_digits_uses_the_tests_split_and_prints_the_same_accuracy(digits_split, capsys):
@@ -88,3 +89,39 @@ def test_csv_works_without_sklearn(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "NumPy permutation (seed 0)" in out and "(60 train / 20 test)" in out
     assert float(out.split("accuracy:  test ")[1].split(",")[0]) >= 0.8
+
+
+def test_every_option_has_help_and_its_default(capsys):
+    from trainer.__main__ import build_parser
+
+    parser = build_parser()
+    for action in parser._actions:
+        if action.dest == "help":
+            continue
+        assert action.help, f"option {action.option_strings or action.dest} has no help text"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for expected in ("(default: lbfgs)", "(default: 0.0001)", "(default: 64)", "(default: 0.25)", "(default: auto)",
+                     "lbfgs,batch,sgd,minibatch", "[notebooks]"):
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize("args, message", [(["--test-size", "1.5"], "expected a number in (0, 1)"),
+                                           (["--max-epochs", "0"], "expected a positive integer"),
+                                           (["--l2", "-1"], "expected a finite number >= 0"),
+                                           (["--method", "adam"], "invalid choice: 'adam'")])
+def test_bad_options_are_refused_by_the_parser(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_lbfgs_default_and_other_methods_print_their_step(capsys):
+    pytest.importorskip("sklearn.datasets")
+    assert main(["--method", "batch", "--max-epochs", "30", "--tol", "0"]) == 0
+    assert "learning rate" in capsys.readouterr().out
+    assert main(["--max-epochs", "30", "--tol", "0"]) == 0
+    assert "method=lbfgs, line search (no fixed step)" in capsys.readouterr().out

@@ -91,12 +91,3 @@ def test_usage_errors_and_unreadable_files_exit_2(tmp_path, case):
     result = _run(*args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr and "Traceback" not in result.stderr
-
-
-@pytest.mark.slow
-def test_the_seed_through_the_command():
-    seed = ROOT / "derivation" / "documents" / "handwritten-derivation.md"
-    result = _run(seed, "--json", "--timeout", "120")
-    record = json.loads(result.stdout)
-    assert result.returncode == 1 and record["status"] == "refuted"  # its findings
-    assert {s["line"] for s in record["steps"] if s["status"] == "refuted"}
