@@ -7,8 +7,15 @@ dJ/dW = (1/N) (P - Y)^T X, dJ/db = (1/N) sum_k (p^k - y^k).
 Reports, in one run: time of the hand loop (the reference), time of each method of
 check_gradient and its ratio to the hand loop (goal for "central": <= 1.2x), and the
 norm-relative error ||n - g|| / ||g|| of each numeric gradient against the exact one
-(goals: central <= 1e-9, richardson <= 1e-11 within 30 ms). Optionally
+(goals: the default "central" <= 1e-10, richardson <= 1e-11 within 30 ms). Optionally
 scipy.optimize.check_grad (forward differences) for comparison.
+
+The default accuracy is measured on two problems, several seeds each: unit-scale data with
+W ~ 0.1 N(0, 1) and with W ~ N(0, 1) (larger logits, larger |f| and curvature). Timings are
+interleaved (hand loop, check, hand loop, ...) and the best of each is compared, since the
+machine is shared. Next to them: the best that *any* fixed step of a 2-call central
+difference reaches on the same problem (a scan of steps, knowing the exact gradient) -- the
+floor that per-entry step selection at 2 calls per entry can approach but not pass.
 
 It also studies whether a cheaper stencil than Richardson's 4 calls per entry reaches
 1e-11: the 3rd-order one-sided stencil on {-1, 0, 1, 2} reuses the shared f(x), so it
@@ -31,10 +38,10 @@ import verify
 N_CLASSES, N_FEATURES, BATCH = 10, 64, 100
 
 
-def problem(seed=0):
+def problem(seed=0, w_scale=0.1):
     rng = np.random.default_rng(seed)
-    W = 0.1 * rng.standard_normal((N_CLASSES, N_FEATURES))
-    b = 0.1 * rng.standard_normal(N_CLASSES)
+    W = w_scale * rng.standard_normal((N_CLASSES, N_FEATURES))
+    b = w_scale * rng.standard_normal(N_CLASSES)
     X = rng.standard_normal((BATCH, N_FEATURES))
     Y = np.eye(N_CLASSES)[rng.integers(0, N_CLASSES, BATCH)]
 
@@ -56,7 +63,7 @@ def problem(seed=0):
     return loss, grad, (W, b)
 
 
-def hand_loop(loss, params):
+def hand_loop(loss, params, rel=None):
     """The minimal central-difference loop people write by hand."""
     W, b = (p.copy() for p in params)
     out = []
@@ -65,7 +72,7 @@ def hand_loop(loss, params):
         g = np.empty(flat.size)
         for i in range(flat.size):
             x = flat[i]
-            h = np.cbrt(np.finfo(float).eps) * max(1.0, abs(x))
+            h = (np.cbrt(np.finfo(float).eps) if rel is None else rel) * max(1.0, abs(x))
             flat[i] = x + h
             fp = loss((W, b))
             flat[i] = x - h
@@ -147,10 +154,45 @@ def scipy_line(loss, grad, params, t_hand, repeat):
     )
 
 
+def interleaved(fa, fb, repeat):
+    """Best times of fa and fb, run alternately (a shared machine's load hits both)."""
+    ta = tb = np.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fa()
+        ta = min(ta, time.perf_counter() - t)
+        t = time.perf_counter()
+        fb()
+        tb = min(tb, time.perf_counter() - t)
+    return ta, tb
+
+
+def default_accuracy(seeds, repeat):
+    """The default check_gradient ("central") against the hand loop, per problem and seed."""
+    print(f"{'W scale':<8}{'seed':>5}{'hand err':>11}{'check err':>11}{'best fixed':>12}{'ratio':>7}{'calls/entry':>13}")
+    rows = []
+    for w_scale in (0.1, 1.0):
+        for seed in seeds:
+            loss, grad, params = problem(seed, w_scale)
+            exact = grad(params)
+            r = verify.check_gradient(loss, grad, params)
+            e_check = norm_rel(r.numeric, exact)
+            e_hand = norm_rel(hand_loop(loss, params), exact)
+            best = min(norm_rel(hand_loop(loss, params, rel), exact) for rel in (1e-5, 2e-5, 4e-5, 8e-5, 1.6e-4))
+            t_hand, t_check = interleaved(lambda: hand_loop(loss, params), lambda: verify.check_gradient(loss, grad, params), repeat)
+            P = sum(p.size for p in params)
+            rows.append((w_scale, seed, e_hand, e_check, best, t_check / t_hand))
+            print(f"{w_scale:<8g}{seed:>5}{e_hand:>11.2e}{e_check:>11.2e}{best:>12.2e}{t_check / t_hand:>7.2f}{r.n_evals / P:>13.3f}")
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="timing repeats (best of)")
+    ap.add_argument("--seeds", type=int, default=4, help="seeds per problem for the default accuracy")
     args = ap.parse_args(argv)
+    print("default method (central), W 10x64 + b, batch 100, unit-scale data:")
+    rows = default_accuracy(range(args.seeds), args.repeat)
     loss, grad, params = problem()
     exact = grad(params)
     t_f, _ = best_time(lambda: loss(params), 200)
@@ -176,8 +218,15 @@ def main(argv=None):
     t_c, e_c = figures["central"]
     t_r, e_r = figures["richardson"]
     print("goals:")
-    print(f"  central overhead <= 1.2x hand loop: {t_c / t_hand:.2f}x  [{'met' if t_c <= 1.2 * t_hand else 'NOT met'}]")
-    print(f"  central norm-relative error <= 1e-9: {e_c:.1e}  [{'met' if e_c <= 1e-9 else 'NOT met'}]")
+    worst_ratio = max(r[5] for r in rows)
+    print(f"  central cost <= 1.2x hand loop: worst ratio over problems and seeds {worst_ratio:.2f}x  "
+          f"[{'met' if worst_ratio <= 1.2 else 'NOT met'}] (this table: {t_c / t_hand:.2f}x, not interleaved)")
+    for w_scale in (0.1, 1.0):
+        errs = [r[3] for r in rows if r[0] == w_scale]
+        floor = min(r[4] for r in rows if r[0] == w_scale)
+        print(f"  central norm-relative error <= 1e-10 (W ~ {w_scale:g} N(0,1)): worst {max(errs):.1e}, "
+              f"{sum(e <= 1e-10 for e in errs)} of {len(errs)} seeds  [{'met' if max(errs) <= 1e-10 else 'NOT met'}]"
+              f"; hand loop {max(r[2] for r in rows if r[0] == w_scale):.1e}; best fixed 2-call step {floor:.1e}")
     print(f"  richardson error <= 1e-11: {e_r:.1e}  [{'met' if e_r <= 1e-11 else 'NOT met'}]")
     met = t_r <= 0.030
     print(f"  richardson within 30 ms: {t_r * 1e3:.1f} ms  [{'met' if met else 'NOT met'}]")
@@ -201,6 +250,18 @@ def main(argv=None):
     ok32 = verify.check_gradient(loss, grad, p32).ok
     off32 = verify.check_gradient(loss, lambda p: tuple(1.01 * g for g in grad(p)), p32).ok
     print(f"float32 params: correct gradient passes={ok32}, gradient 1% off passes={off32}")
+    # float32: one entry 1% off, for the 20 largest entries of the gradient (issue 11)
+    G = np.concatenate([a.ravel() for a in grad(p32)])
+    caught = 0
+    for k in np.argsort(-np.abs(G))[:20]:
+        def one_off(p, k=k):
+            flat = np.concatenate([a.ravel() for a in grad(p)])
+            flat[k] *= 1.01
+            return flat[:-N_CLASSES].reshape(N_CLASSES, N_FEATURES), flat[-N_CLASSES:]
+        caught += not verify.check_gradient(loss, one_off, p32).ok
+    r32 = verify.check_gradient(loss, grad, p32)
+    print(f"float32, one entry 1% off (20 largest entries): caught {caught}/20; "
+          f"entries where the noise hides a 1% error (reported): {r32.n_insensitive} of {r32.n_checked}")
     return 0
 
 

@@ -14,6 +14,7 @@ _EXPORTS = {
     "UnsafeExpressionError": "derivation.errors",
     "parse": "derivation.parsing.api",
     "parse_equation": "derivation.parsing.api",
+    "read_latex": "derivation.parsing.latex",
     "equivalent": "derivation.equivalence.checker",
     "Verdict": "derivation.equivalence.checker",
     "SoftmaxModel": "derivation.model",

@@ -112,12 +112,24 @@ def _line_of(lines, piece, name):
 
 
 def _expected(name):
+    """[(line, [statuses of the claims on it])] in line order."""
     lines = (EXAMPLES / name).read_text(encoding="utf-8").splitlines()
-    out = []
-    for piece, statuses in EXPECTED[name]:
-        line = _line_of(lines, piece, name)
-        out.extend((line, status) for status in statuses)
-    return sorted(out, key=lambda item: item[0])  # stable: a line's claims keep their order
+    return sorted(((_line_of(lines, piece, name), statuses)
+                   for piece, statuses in EXPECTED[name]), key=lambda item: item[0])
+
+
+#: (example, line) -> why the reader gets that line wrong today. Each is an expected failure
+#: (strict: when the reader is fixed the test passes, fails as XPASS, and the entry goes).
+KNOWN_WRONG: dict = {}
+
+
+def _cases():
+    for name in sorted(EXPECTED):
+        for line, statuses in _expected(name):
+            marks = ()
+            if (name, line) in KNOWN_WRONG:
+                marks = (pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[name, line]),)
+            yield pytest.param(name, line, statuses, id=f"{name}:{line}", marks=marks)
 
 
 def test_every_example_is_listed():
@@ -139,31 +151,32 @@ def checked():
     return check
 
 
-def _table(document):
-    return "\n".join(f"  line {s.line}: {s.status} {s.kind} {s.latex[:70]!r} {s.reason or ''}"
-                     for s in document.steps)
+def _table(document, line=None):
+    return "\n".join(f"  line {s.line}: {s.status} {s.kind} {s.latex[:70]!r} "
+                     f"{s.reason or ''} {s.counterexample or ''}"
+                     for s in document.steps if line is None or s.line == line)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_verdict_of_every_line(checked, name):
+@pytest.mark.parametrize("name, line, statuses", list(_cases()))
+def test_verdict_of_the_line(checked, name, line, statuses):
     document = checked(name)
-    claims = [(s.line, s.status) for s in document.steps if s.kind not in NOT_CLAIMS]
-    assert claims == _expected(name), f"{name} as read:\n{_table(document)}"
+    got = [s.status for s in document.steps if s.line == line and s.kind not in NOT_CLAIMS]
+    assert got == statuses, f"{name} line {line} as read:\n{_table(document, line)}"
     for step in document.steps:
-        if step.kind in NOT_CLAIMS:
-            assert step.status == "given", f"{name} line {step.line}: {step}"
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_refutations_carry_a_counterexample_and_a_base(checked, name):
-    document = checked(name)
-    for step in document.steps:
-        if step.status == "refuted":
-            assert step.counterexample, f"{name} line {step.line}: no counterexample"
+        if step.line == line and step.status == "refuted":
+            assert step.counterexample, f"{name} line {line}: refuted without a counterexample"
             assert step.base is not None and step.base.line <= step.line
-    expected_refuted = any(R in statuses for _, statuses in EXPECTED[name])
-    assert document.status == ("refuted" if expected_refuted else "proved")
-    assert document.ok is (not expected_refuted)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_no_other_claims_and_nothing_else_checked(checked, name):
+    """Lines not listed claim nothing: only ranges, lists or bare expressions, all given."""
+    document = checked(name)
+    listed = {line for line, _ in _expected(name)}
+    extra = [s for s in document.steps if s.line not in listed
+             and (s.kind not in NOT_CLAIMS or s.status != "given")]
+    assert not extra, f"{name}: steps where the text claims nothing:\n" + "\n".join(
+        f"  line {s.line}: {s.status} {s.kind} {s.latex[:70]!r}" for s in extra)
 
 
 def test_unstated_assumption_is_repaired_by_the_label_sum(checked):

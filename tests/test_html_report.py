@@ -116,7 +116,10 @@ def _browser(chromium, tmp_path, *args):
 
 
 def _png_pixels(data: bytes):
-    """(width, height, rows of RGB(A) tuples) of an 8-bit RGB/RGBA PNG (what chromium writes)."""
+    """(width, height, rows of RGB tuples) of an 8-bit RGB/RGBA PNG (what chromium writes),
+    decoded here with zlib and numpy (the PNG row filters undone as the PNG spec says)."""
+    import numpy as np
+
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, header = 8, b"", None
     while pos < len(data):
@@ -129,29 +132,32 @@ def _png_pixels(data: bytes):
         pos += 12 + length
     width, height, depth, colour, _, _, interlace = header
     assert depth == 8 and colour in (2, 6) and interlace == 0, header
-    channels = 3 if colour == 2 else 4
-    raw, stride = zlib.decompress(idat), width * channels
-    rows, previous = [], bytearray(stride)
+    ch = 3 if colour == 2 else 4
+    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, width * ch + 1)
+    out = np.zeros((height, width * ch), dtype=np.uint8)
+    previous = np.zeros(width * ch, dtype=np.int64)
     for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
-        for x in range(stride):  # undo the PNG row filter (None, Sub, Up, Average, Paeth)
-            a = line[x - channels] if x >= channels else 0
-            b = previous[x]
-            c = previous[x - channels] if x >= channels else 0
-            if kind == 1:
-                line[x] = (line[x] + a) & 255
-            elif kind == 2:
-                line[x] = (line[x] + b) & 255
-            elif kind == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[i:i + 3]) for i in range(0, stride, channels)])
-        previous = line
-    return width, height, rows
+        kind, line = raw[y, 0], raw[y, 1:].astype(np.int64)
+        if kind == 1:    # Sub: each byte adds the reconstructed byte one pixel to the left
+            line = np.cumsum(line.reshape(width, ch), axis=0).reshape(-1) % 256
+        elif kind == 2:  # Up
+            line = (line + previous) % 256
+        elif kind in (3, 4):  # Average, Paeth: sequential in x
+            line = list(line)
+            for x in range(width * ch):
+                a = line[x - ch] if x >= ch else 0
+                b, c = previous[x], previous[x - ch] if x >= ch else 0
+                if kind == 3:
+                    line[x] = (line[x] + (a + b) // 2) % 256
+                else:
+                    p = a + b - c
+                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                    pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                    line[x] = (line[x] + pred) % 256
+            line = np.array(line, dtype=np.int64)
+        out[y], previous = line, line
+    rgb = out.reshape(height, width, ch)[:, :, :3]
+    return width, height, [[tuple(int(v) for v in px) for px in row] for row in rgb]
 
 
 @pytest.mark.slow
@@ -170,10 +176,10 @@ def test_chromium_renders_marks_and_math(page, tmp_path):
     assert "REFUTED" in text
 
     shot = tmp_path / "report.png"
-    run = _browser(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1000,700", url)
+    run = _browser(chromium, tmp_path, f"--screenshot={shot}", "--window-size=800,600", url)
     assert run.returncode == 0 and shot.exists(), run.stderr.decode(errors="replace")[-2000:]
     width, height, rows = _png_pixels(shot.read_bytes())
-    assert (width, height) == (1000, 700)
+    assert (width, height) == (800, 600)
     pixels = [p for row in rows[::2] for p in row[::2]]
     colours = set(pixels)
     assert len(colours) > 50, "the screenshot is (nearly) blank"
@@ -182,3 +188,31 @@ def test_chromium_renders_marks_and_math(page, tmp_path):
     # the marks' colours: green for proved (#17801b), red for refuted (#c0161a)
     assert any(g > 100 and r < 60 and b < 60 for r, g, b in colours), "no green proved mark"
     assert any(r > 160 and g < 60 and b < 60 for r, g, b in colours), "no red refuted mark"
+
+
+@pytest.mark.slow
+def test_chromium_renders_a_checked_example(tmp_path):
+    from pathlib import Path
+
+    from derivation.documents import check_document
+
+    chromium = _chromium()
+    example = Path(__file__).resolve().parents[1] / "examples" / "student_mistakes.md"
+    document = check_document(example.read_text(encoding="utf-8"), timeout=60)
+    page = render_html(document, title=example.name)
+    assert not re.search(r"https?://", page)
+    html_path = tmp_path / "example.html"
+    html_path.write_text(page, encoding="utf-8")
+    dom = _browser(chromium, tmp_path, "--dump-dom", html_path.as_uri())
+    assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
+    text = dom.stdout.decode("utf-8")
+    rows = re.findall(r'<tr class="(\w+)">', text)
+    assert rows == [s.status for s in document.steps]
+    # every formula of this example is plain LaTeX that latex2mathml converts
+    assert len(re.findall(r"<math\b", text)) == len(document.steps)
+    shot = tmp_path / "example.png"
+    run = _browser(chromium, tmp_path, f"--screenshot={shot}", "--window-size=800,500",
+                   html_path.as_uri())
+    assert run.returncode == 0 and shot.exists()
+    _, _, pixels = _png_pixels(shot.read_bytes())
+    assert len({p for row in pixels[::3] for p in row[::3]}) > 50

@@ -11,12 +11,14 @@ from ._validation import (ConvergenceWarning, DataConversionWarning, DivergenceE
                           TrainingInterruptedWarning)
 from .estimator import SoftmaxRegression
 from .objective import gradient, loss
+from .hessian import hessian_vector_product
 
 __all__ = [
     "softmax",
     "log_softmax",
     "loss",
     "gradient",
+    "hessian_vector_product",
     "SoftmaxRegression",
     "EpochInfo",
     "NotFittedError",

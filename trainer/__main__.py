@@ -183,15 +183,15 @@ def build_parser():
                    help="step size alpha, or 'auto' for 1/L (not used by lbfgs)")
     p.add_argument("--l2", type=_nonnegative, default=1e-4, help="L2 penalty (l2/2) ||W||^2")
     p.add_argument("--max-epochs", type=_positive_int, default=None,
-                   help="passes over the data (default: 1000 for lbfgs/batch, 20 sgd, 50 minibatch)")
+                   help="passes over the data; None means 1000 for lbfgs/batch, 20 for sgd, 50 for minibatch")
     p.add_argument("--tol", type=_nonnegative, default=1e-4,
                    help="stop when the largest gradient entry is below this (0: run all epochs)")
     p.add_argument("--batch-size", type=_positive_int, default=64, help="examples per update for minibatch")
     p.add_argument("--test-size", type=_fraction, default=0.25, help="fraction of the examples held out for testing")
     p.add_argument("--random-state", type=int, default=0, help="seed of the split and of the SGD shuffles")
-    p.add_argument("--float32", action="store_true", help="train in float32 (default: float64)")
+    p.add_argument("--float32", action="store_true", help="train in float32 (else float64)")
     p.add_argument("--no-standardize", action="store_true",
-                   help="keep the raw features (default: standardize with the training mean / std)")
+                   help="keep the raw features (else standardized with the training mean / std)")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="print progress lines to stderr (-vv: every epoch)")
     return p

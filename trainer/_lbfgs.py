@@ -3,10 +3,11 @@
 theta = (W row-major, b), J(theta) and grad J(theta) from one fused pass over the data
 (``fg``: loss and gradient together). With the last ``memory`` pairs
     s_i = theta_{i+1} - theta_i,   u_i = grad J(theta_{i+1}) - grad J(theta_i),   rho_i = 1 / <s_i, u_i>,
-the search direction is d = -H grad J, H the L-BFGS inverse-Hessian approximation applied by
-the two-loop recursion, started from H0 = gamma I, gamma = <s, u> / <u, u> of the newest pair:
+the search direction is d = -H grad J, H the L-BFGS inverse-Hessian approximation started
+from H0 = gamma I, gamma = <s, u> / <u, u> of the newest pair; H g is what the two-loop recursion
     q = g;  for i newest..oldest: a_i = rho_i <s_i, q>, q -= a_i u_i
-    r = gamma q;  for i oldest..newest: beta = rho_i <u_i, r>, r += (a_i - beta) s_i;   d = -r.
+    r = gamma q;  for i oldest..newest: beta = rho_i <u_i, r>, r += (a_i - beta) s_i;   H g = r
+gives, computed in its compact form (_Memory: two matrix-vector products per iteration).
 The step t along d satisfies the weak Wolfe conditions (phi(t) = J(theta + t d)):
     Armijo    phi(t) <= phi(0) + c1 t phi'(0)        (c1 = 1e-4)
     curvature phi'(t) >= c2 phi'(0)                  (c2 = 0.9), which gives <s, u> > 0,
@@ -256,12 +257,12 @@ def run_lbfgs(fg, theta, *, max_epochs, tol, monitor, split, xp, dot, memory=10,
         if not ok:
             if best is not None:                          # a decrease without Wolfe: take it
                 x_t, J_t, g_t, gmax_t = best
-            elif len(pairs):                                   # no decrease along -H g: restart along -g
+            elif len(pairs):                              # no decrease along -H g: restart along -g
                 pairs.clear()
                 monitor.keep(*split(x), P.epoch, J, gmax)
                 continue
             else:                                         # no decrease along -g either: stuck at rounding
-                if not P.stop:
+                if not P.exhausted:
                     warnings.warn(
                         f"L-BFGS stopped after {P.epoch} passes: no step along -gradient decreases the loss any more "
                         f"(J = {J:.17g} is at its rounding level) while the largest gradient entry {gmax:.3g} is "

@@ -119,7 +119,8 @@ class SparseKernel:
             Yb = self._label_block(a, c, np.float64)
             self.C += np.asarray(Xb.T @ Yb).T
             self.ysum += Yb.sum(axis=0)
-        sq = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+        row_of = np.repeat(np.arange(N), np.diff(X.indptr))          # ||x^k||^2 per row, O(nnz)
+        sq = np.bincount(row_of, weights=np.square(X.data, dtype=np.float64), minlength=N)
         self.sq_sum = float(sq.sum())
         self.R = math.sqrt(float(sq.max())) if N else 0.0
         self.s_max = 1.0 if codes is not None else float(rows.sum(axis=1).max())

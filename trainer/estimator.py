@@ -116,13 +116,15 @@ class SoftmaxRegression:
         Epochs run (passes over the data, line-search trials included); for
         :meth:`partial_fit`, the number of calls.
     loss_history_ : list of float
-        J at the point evaluated in each epoch ("batch": the point whose gradient was taken:
-        the iterate for plain descent, the extrapolated point for "nesterov", the trial
-        point for "bb"; "sgd"/"minibatch": the weights at the end of the epoch).
+        J at the point evaluated in each epoch (the point whose gradient was taken: the
+        line-search trial for "lbfgs" and "bb", the iterate for plain descent, the
+        extrapolated point for "nesterov"; "sgd"/"minibatch": the weights at the end of the
+        epoch).
         The returned weights are the last evaluated point, so ``loss_history_[-1] == loss_``,
-        except for "bb" when the epochs run out (or the callback stops fit) during a line
-        search: the rejected trial is then the last entry, and the returned weights are the
-        last accepted iterate (whose J is ``loss_``); and after Ctrl-C.
+        except for "bb" and "lbfgs" when the epochs run out (or the callback stops fit) during
+        a line search: the rejected trial is then the last entry, and the returned weights are the
+        last accepted iterate (whose J is ``loss_``; "lbfgs" returns the trial instead when its
+        J is lower); and after Ctrl-C.
     grad_max_history_ : list of float
         max |gradient entry| at the same points.
     loss_ : float

@@ -11,6 +11,8 @@ _EXPORTS = {
     "assert_gradient": "verify.check",
     "GradientCheckError": "verify.check",
     "GradientCheckResult": "verify.check",
+    "check_hessian": "verify.hessian",
+    "HessianCheckResult": "verify.hessian",
 }
 
 __all__ = sorted(_EXPORTS) + ["strategies"]

@@ -9,8 +9,8 @@ source line, a status and the evidence:
     · given    (a definition, or a stated assumption used from there on)
 
 Exit status: 0 when every checked step is proved, 1 when some step is refuted, 3 when none
-is refuted but some are unknown, 2 for bad usage or a file that cannot be read (missing,
-a directory, not UTF-8).
+is refuted but some are unknown (or the file claims nothing that could be checked), 2 for bad
+usage or a file that cannot be read (missing, a directory, not UTF-8).
 """
 
 from __future__ import annotations
@@ -118,11 +118,12 @@ def step_record(step) -> dict:
 
 
 def exit_status(steps) -> int:
-    """0 when every checked (non-given) step is proved, 1 if one is refuted, else 3."""
+    """0 when every checked (non-given) step is proved, 1 if one is refuted, else 3 (some
+    unknown, or nothing checked at all: a file with no claim verifies nothing)."""
     statuses = {step.status for step in steps if step.status != "given"}
     if "refuted" in statuses:
         return EXIT_REFUTED
-    if statuses - {"proved"}:
+    if not statuses or statuses - {"proved"}:
         return EXIT_UNKNOWN
     return EXIT_PROVED
 
@@ -135,7 +136,11 @@ def counts(steps) -> dict:
     return table
 
 
-def verdict_word(code: int) -> str:
+def verdict_word(code: int, statuses=()) -> str:
+    """The overall verdict in one word: PROVED, REFUTED, UNKNOWN, or NOTHING CHECKED when
+    ``statuses`` (of all steps) has no checked step."""
+    if code == EXIT_UNKNOWN and all(status == "given" for status in statuses):
+        return "NOTHING CHECKED (no claim found)"
     return {EXIT_PROVED: "PROVED", EXIT_REFUTED: "REFUTED", EXIT_UNKNOWN: "UNKNOWN"}[code]
 
 
@@ -172,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Marks (ASCII form with --ascii): \u2713 (ok) proved, \u2717 (XX) refuted with a "
             "counterexample, ? (??) unknown with the reason, \u00b7 (..) given (a definition "
             "or a stated assumption). Exit status: 0 every checked step proved; 1 a step is "
-            "refuted; 3 none refuted but some unknown; 2 bad usage or unreadable file."))
+            "refuted; 3 none refuted but some unknown (or no claim at all to check); 2 bad "
+            "usage or unreadable file."))
     parser.add_argument("file", metavar="FILE.md", help="the derivation (UTF-8 Markdown + LaTeX)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object (file, ok, status, steps[]) instead of text")
@@ -258,7 +264,7 @@ def print_document(out, record: dict) -> None:
         for fact in facts:
             out(f"{pad}{fact}")
     code = record["exit_status"]
-    out(f"=> {verdict_word(code)} (exit {code})")
+    out(f"=> {verdict_word(code, [s['status'] for s in record['steps']])} (exit {code})")
 
 
 def _check(text: str, timeout: float):

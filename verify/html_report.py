@@ -121,8 +121,8 @@ def render_html(document, *, title: str = "derivation") -> str:
     record = document_record(document, file=title)
     c = counts(steps)
     code = exit_status(steps)
-    verdict = verdict_word(code)
-    css_class = {"PROVED": "ok", "REFUTED": "refuted", "UNKNOWN": "unknown"}[verdict]
+    verdict = verdict_word(code, [s.status for s in steps])
+    css_class = {0: "ok", 1: "refuted"}.get(code, "unknown")
     summary = (f'<div class="summary {css_class}"><b>{verdict}</b> &mdash; {len(steps)} steps: '
                f'{MARKS["proved"]} {c["proved"]} proved, {MARKS["refuted"]} {c["refuted"]} '
                f'refuted, {MARKS["unknown"]} {c["unknown"]} unknown, {MARKS["given"]} '

@@ -6,7 +6,13 @@ NumPy gradient
 
     dW = (1/N) sum_k (p^k s_k - y'^k) x^k^T + l2 W,   db = (1/N) sum_k (p^k s_k - y'^k)
 
-is compared entry by entry with central differences of trainer.loss (`verify.check_gradient`).
+is compared entry by entry with central differences of trainer.loss (`verify.check_gradient`),
+and the Hessian-vector product `trainer.hessian_vector_product`
+
+    H [V; v] = (1/N) [s ⊙ (P ⊙ U - P ⊙ rowsum(P ⊙ U))]^T [X, 1] + l2 [V; 0],  U = X V^T + 1 v^T,
+
+with differences of trainer.gradient along random directions and Hessian columns
+(`verify.check_hessian`).
 """
 
 from __future__ import annotations
@@ -92,4 +98,53 @@ def numeric_section(*, seed=0, trials=5):
     )
     verdict = "PASS" if all_ok else "FAIL"
     lines.append(f"{verdict}: {2 * int(trials)} problems, {summary}")
+    h_text, h_ok = hessian_section(seed=seed, trials=min(int(trials), 3))
+    return "\n".join(lines) + "\n" + h_text, bool(all_ok and h_ok)
+
+
+def hessian_section(*, seed=0, trials=3):
+    """Check trainer.hessian_vector_product against differences of trainer.gradient.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random problems.
+    trials : int
+        Problems per dtype (float64 and float32).
+
+    Returns
+    -------
+    text : str
+        One line per problem (shape, labels, dtype, l2, products checked, worst component,
+        norm-relative error) and a summary line.
+    ok : bool
+        True iff every check passed.
+    """
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
+        raise ValueError(f"trials must be a positive int, got {trials!r}")
+    import trainer
+    from verify.hessian import check_hessian
+
+    rng = np.random.default_rng(seed + 1)
+    lines = ["Hessian check: trainer.hessian_vector_product vs differences of trainer.gradient"]
+    all_ok, worst = True, 0.0
+    for dtype in (np.float64, np.float32):
+        for trial in range(int(trials)):
+            W, b, X, Y, l2, kind = _problem(rng, trial, dtype)
+            r = check_hessian(
+                lambda p: trainer.loss(*p, X, Y, l2=l2),
+                lambda p: trainer.gradient(*p, X, Y, l2=l2),
+                lambda p, v: trainer.hessian_vector_product(*p, X, Y, *v, l2=l2),
+                (W, b),
+                names=("W", "b"),
+                random_state=trial,
+            )
+            all_ok &= r.ok
+            worst = max(worst, r.norm_rel_error)
+            lines.append(
+                f"{W.shape[0]:>3} {W.shape[1]:>3} {X.shape[0]:>3}  {kind:<12} {np.dtype(dtype).name:<8} {l2:>4g}  "
+                f"{r.n_directions} directions + {r.n_columns} columns, norm-rel {r.norm_rel_error:.2e}  "
+                f"{'ok' if r.ok else 'FAILED: ' + r.reason}"
+            )
+    lines.append(f"{'PASS' if all_ok else 'FAIL'}: {2 * int(trials)} Hessian checks, worst norm-relative error {worst:.2e}")
     return "\n".join(lines), bool(all_ok)

@@ -52,9 +52,20 @@ def claim_key(of) -> tuple | None:
     return None
 
 
+def claim_id(low, of):
+    """What a claimed derivative is about: the name J (∂J/∂w), or the entry p_i (∂p_i/∂z)."""
+    inner = of.factors[0] if (isinstance(of, A.Mul) and len(of.factors) == 2
+                              and isinstance(of.factors[1], A.Group)) else of
+    if isinstance(inner, A.Name) and inner.sub:
+        return low.lower(inner)
+    return claim_key(of)
+
+
 def true_derivative(low, value, wrt):
-    """d value / d wrt with every definition expanded."""
-    full = low.ctx.expand(value)
+    """d value / d wrt with every definition expanded, except wrt's own when wrt is a
+    quantity the document defined (an intermediate variable: ∂J/∂p, ∂L/∂z_i)."""
+    q = low.ctx.by_placeholder.get(wrt.base if isinstance(wrt, sympy.Indexed) else wrt)
+    full = low.ctx.expand(value, keep=(q,) if q is not None else ())
     ranges = low.ctx.index_ranges([full, wrt])
     return differentiate(full, wrt, ranges)
 
@@ -78,8 +89,9 @@ def derivative_value(low, node: A.Derivative):
                  f"{q.line}")
         return sympy.diff(q.expr, wrt)
     wrt = low.variable(node.wrt[0])
-    if key is not None and (key, wrt) in low.ctx.claims:
-        value, step = low.ctx.claims[(key, wrt)]
+    cid = claim_id(low, node.of)
+    if cid is not None and (cid, wrt) in low.ctx.claims:
+        value, step = low.ctx.claims[(cid, wrt)]
         low.note(f"{low.text(node)} read as the value claimed on line {step.line}")
         return value
     value = low.lower(node.of)

@@ -18,15 +18,15 @@ import sympy
 from derivation.documents import decide as D
 from derivation.documents.notation import Context, Lowering, Quantity, Unreadable, \
     family_key, key_text, show
-from derivation.documents.reader import MAX_CHARS, read_math
-from derivation.documents.segment import ORDER, chains, has_text, statements, walk
+from derivation.documents.reader import MAX_CHARS, Math, read_math
+from derivation.documents.segment import normalise, statements, walk
 from derivation.documents.steps import DocumentCheck, DocumentStep
 from derivation.parsing import ast as A
 
 __all__ = ["check_document"]
 
 _PREMISE = re.compile(r"\b(note|assum\w*|suppose|since|so|given|because|if|one[- ]hot)\b", re.I)
-_CODE = re.compile(r"\bfor\s*\(|;|\+\+|\{\s*\}")
+_CODE = re.compile(r"\bfor\s*\(|\+\+|\{\s*\}")
 
 
 def check_document(text, *, timeout: float = 60.0) -> DocumentCheck:
@@ -86,7 +86,14 @@ class _Reader:
         self.assumed: list = []          # (Eq, step)
         self.remarks: list = []          # (name, Eq) for the repair search
         self.forms: dict = {}            # key -> (value, step): a quantity's latest form
-        self.maths = read_math(text)
+        self.maths = []
+        self.notes = {}
+        for m in read_math(text):
+            new, notes = normalise(m.text)
+            if new != m.text:
+                m = Math(new, m.offset, m.display, m.prose, m.after, m._starts)
+                self.notes[id(m)] = notes
+            self.maths.append(m)
         self.parsed = []
         for m in self.maths:
             try:
@@ -105,43 +112,56 @@ class _Reader:
         return Lowering(self.ctx, math.text)
 
     def run(self):
-        from derivation.documents.rules import process_statement
         for math, root, error in self.parsed:
-            if error is not None:
-                if math.display or re.search(r"=|:=|\\le|<|>", math.text):
-                    self.add(DocumentStep(math.line, math.text, "unknown", "unreadable",
-                                          reason=f"{type(error).__name__}: {error}"))
+            before = len(self.steps)
+            self._one(math, root, error)
+            for step in self.steps[before:]:
+                for note in reversed(self.notes.get(id(math), ())):
+                    step.reading = f"{note}; {step.reading}" if step.reading else note
+
+    def _one(self, math, root, error):
+        """The steps of one formula."""
+        from derivation.documents.rules import pattern_rows, process_statement
+        if error is not None:
+            if math.display or re.search(r"=|:=|\\le|<|>", math.text):
+                self.add(DocumentStep(math.line, math.text, "unknown", "unreadable",
+                                      reason=f"{type(error).__name__}: {error}"))
+            return
+        if not math.display and self._in_code(math):
+            self.code(math, root)
+            return
+        stmts = statements(root)
+        try:
+            done = pattern_rows(self, math, stmts)
+        except Unreadable:
+            done = set()
+        for st in stmts:
+            if id(st) in done:
                 continue
-            if not math.display and _CODE.search(math.prose + " " + math.after + math.text):
-                self.code(math, root)
-                continue
-            from derivation.documents.rules import pattern_rows
-            stmts = statements(root)
             try:
-                done = pattern_rows(self, math, stmts)
-            except Unreadable:
-                done = set()
-            for st in stmts:
-                if id(st) in done:
-                    continue
-                try:
-                    process_statement(self, math, st)
-                except Unreadable as exc:
-                    self.add(DocumentStep(math.line_of(st.node.start),
-                                          math.text[st.node.start:st.node.end], "unknown",
-                                          "unreadable", reason=f"cannot read {exc}"))
-                except (ValueError, TypeError, ArithmeticError, RecursionError,
-                        NotImplementedError, AttributeError, KeyError, IndexError) as exc:
-                    self.add(DocumentStep(math.line_of(st.node.start),
-                                          math.text[st.node.start:st.node.end], "unknown",
-                                          "unreadable",
-                                          reason=f"internal error while reading: "
-                                                 f"{type(exc).__name__}: {exc}"))
+                process_statement(self, math, st)
+            except Unreadable as exc:
+                self.add(DocumentStep(math.line_of(st.node.start),
+                                      math.text[st.node.start:st.node.end], "unknown",
+                                      "unreadable", reason=f"cannot read {exc}"))
+            except (ValueError, TypeError, ArithmeticError, RecursionError,
+                    NotImplementedError, AttributeError, KeyError, IndexError) as exc:
+                self.add(DocumentStep(math.line_of(st.node.start),
+                                      math.text[st.node.start:st.node.end], "unknown",
+                                      "unreadable",
+                                      reason=f"internal error while reading: "
+                                             f"{type(exc).__name__}: {exc}"))
+
+    def _in_code(self, math) -> bool:
+        """Inline math on a source line written as code (``for ( k=0 ; … ; k++ )``)."""
+        lines = self.text.splitlines()
+        line = lines[math.line - 1] if 0 < math.line <= len(lines) else ""
+        return bool(_CODE.search(line))
 
     def code(self, math, root):
         """Math inside a line of code (``for ( k=0 ; … ; k++ )``): a loop index, not a claim."""
         if isinstance(root, A.Relation) and isinstance(root.items[0], A.Name) \
-                and not root.items[0].sub:
+                and not root.items[0].sub and root.items[0].base.isalpha():
             letter = root.items[0].base
             self.ctx.loop = getattr(self.ctx, "loop", set()) | {letter}
             self.ctx.loop_ranges = getattr(self.ctx, "loop_ranges", {})
@@ -157,8 +177,7 @@ class _Reader:
         from derivation.documents.rules import definable
         seen = {}
         for math, root, error in self.parsed:
-            if root is None or (not math.display and _CODE.search(
-                    math.prose + " " + math.after + math.text)):
+            if root is None or (not math.display and self._in_code(math)):
                 continue
             for st in statements(root):
                 node = st.node

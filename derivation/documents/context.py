@@ -111,17 +111,18 @@ class Context:
 
     # -- expansion -----------------------------------------------------------------------
     def expand(self, expr, keep=()):
-        """Substitute the definitions of placeholders (recursively), except those in keep."""
+        """Substitute the definitions of placeholders (recursively), except the quantities
+        in `keep` (Quantity objects)."""
         for _ in range(12):
             mapping = {}
             for atom in expr.atoms(sympy.Symbol, sympy.Indexed):
                 if isinstance(atom, sympy.Indexed):
                     q = self.by_placeholder.get(atom.base)
-                    if q is not None and q.key not in keep:
+                    if q is not None and not any(q is k for k in keep):
                         mapping[atom] = q.expr.xreplace(dict(zip(q.params, atom.indices)))
                 else:
                     q = self.by_placeholder.get(atom)
-                    if q is not None and q.key not in keep:
+                    if q is not None and not any(q is k for k in keep):
                         mapping[atom] = q.expr
             if not mapping:
                 return expr

@@ -53,6 +53,17 @@ def anti_unify(a, b, dims: dict, pairs: list) -> bool:
         return True
     if not isinstance(a, A.Node):
         return a == b
+    if isinstance(a, A.Pow) and isinstance(a.base, A.Name) and _example_exp(a.exp) \
+            and _example_exp(b.exp):
+        # x^{(1)} … x^{(N)}: the example index varies like a subscript
+        if not anti_unify(a.base, b.base, dims, pairs):
+            return False
+        ia, ib = a.exp.body, b.exp.body
+        ta, tb = _token(ia), _token(ib)
+        if ta != tb:
+            key = (a.base.base, a.base.primes, a.base.accent, "example")
+            pairs.append((key, -1, ta, ib, 0, tb, ia, 0))
+        return True
     for f in fields(a):
         if f.name in ("start", "end"):
             continue
@@ -160,3 +171,12 @@ def _refuse(low, node, first, last, pairs):
         exc.fix = (item.start, item.end, next(iter(numeric)), odd[0][2],
                    key_text(odd[0][0]))
     raise exc
+
+
+def _example_exp(exp) -> bool:
+    return isinstance(exp, A.Group) and exp.delim == "(" and (
+        isinstance(exp.body, A.Number) or (isinstance(exp.body, A.Name) and not exp.body.sub))
+
+
+def _token(node):
+    return node.text if isinstance(node, A.Number) else node.base

@@ -15,8 +15,18 @@ __all__ = ["example_symbol", "at_example", "per_example", "example_array", "exam
 def example_symbol(low, node):
     """The symbol of an example index written as ``k`` or ``(k)``, or None."""
     inner = node.body if isinstance(node, A.Group) else node
+    hole = low.holes.get((id(inner), 0))
+    if hole is not None:
+        return hole
+    parens = isinstance(node, A.Group) and node.delim == "("
+    if parens and isinstance(inner, A.Number) and inner.text.isdigit() and \
+            getattr(low, "example_base", False):
+        return sympy.Integer(inner.text)
     if not isinstance(inner, A.Name) or inner.sub or inner.primes or inner.accent:
         return None
+    if parens and inner.base in getattr(low.ctx, "example_letters", set()) \
+            and inner.base not in low.bound:
+        return low.ctx.index(inner.base)
     if inner.base in low.bound:
         return low.bound[inner.base]
     if inner.base in getattr(low.ctx, "loop", set()):
@@ -62,6 +72,11 @@ def at_example(low, name: A.Name, k, written: str):
     from derivation.documents.notation import family_key, show
     key = family_key(name)
     kind = "array" if name.sub else "scalar"
+    per = low.ctx.defined(key + ("example",), "array")
+    if per is not None:
+        idx = (low.indices(name, key) if name.sub else ()) + (k,)
+        low.note(f"{written} is {per.text}, defined per example on line {per.line}")
+        return per.placeholder[idx]
     q = low.ctx.defined(key, kind)
     if q is None and key in low.ctx.forward:
         low.ctx.forward.pop(key)()
@@ -104,3 +119,43 @@ def free_example_index(ctx, value):
                 and not isinstance(a.indices[-1], sympy.Dummy):
             return a.indices[-1]
     return None
+
+
+def is_example_family(ctx, name) -> bool:
+    """Is `name` (a Name node) written per example in this document?"""
+    from derivation.documents.notation import family_key
+    key = family_key(name)
+    return (ctx.defined(key + ("example",), "array") is not None
+            or key + ("example",) in ctx.free)
+
+
+def example_definition(r, math, head, rhs_node):
+    r"""``\hat{y}^{(k)} = \sum_j w_j x_j^{(k)} + b``: a quantity defined per example k."""
+    from derivation.documents.notation import Quantity, family_key, key_text
+    ctx = r.ctx
+    name, exp = head.base, head.exp
+    inner = exp.body if isinstance(exp, A.Group) else exp
+    letter = inner.base
+    ctx.example_letters = getattr(ctx, "example_letters", set()) | {letter}
+    k = ctx.index(letter)
+    low = r.lowering(math)
+    key = family_key(name)
+    idx = []
+    if name.sub:
+        for item, pos, text in low.subscript(name, key):
+            if text is None or text.isdigit():
+                raise Unreadable_(f"the definition of {math.text[head.start:head.end]} at a "
+                                  "fixed index")
+            idx.append(ctx.index(text))
+    value = low.lower(rhs_node)
+    written = math.text[head.start:head.end]
+    q = ctx.define(Quantity(key + ("example",), "array", tuple(idx) + (k,), value,
+                            math.line_of(head.start), written))
+    ctx.ranges.setdefault((key + ("example",), len(idx)), (sympy.Integer(1), ctx.size("N")))
+    low.note(f"{written} defines {key_text(key)} per training example {letter}")
+    return q, low, value
+
+
+def Unreadable_(message):
+    from derivation.documents.notation import Unreadable
+    return Unreadable(message)

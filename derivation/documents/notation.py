@@ -235,10 +235,14 @@ class Lowering:
 
     def example_index(self, node):
         """``x_j^{(k)}`` / ``x_j^k`` with k a summation or loop index: x_j at example k."""
-        from derivation.documents.examples import at_example, example_symbol
+        from derivation.documents.examples import at_example, example_symbol, is_example_family
         if not isinstance(node.base, A.Name):
             return None
-        k = example_symbol(self, node.exp)
+        self.example_base = is_example_family(self.ctx, node.base)
+        try:
+            k = example_symbol(self, node.exp)
+        finally:
+            self.example_base = False
         if k is None:
             return None
         return at_example(self, node.base, k, self.text(node))
@@ -248,6 +252,8 @@ class Lowering:
         """f(arg) for a function the document defined; None when f is not one."""
         key = family_key(name)
         q = self.ctx.defined(key, "function")
+        if q is not None and getattr(q, "indices", None):
+            return self.vector_application(name, group, q)
         if q is not None:
             args = group.body.items if isinstance(group.body, A.Seq) else (group.body,)
             if len(args) != len(q.params):
@@ -264,6 +270,32 @@ class Lowering:
             self.note(f"{self.text(name)} is not defined: {self.text(name)}{self.text(group)} "
                       f"read as the product {self.text(name)}·{self.text(group)}")
         return None
+
+    def vector_application(self, name, group, q):
+        """σ(v)_k for σ(z)_i defined on vectors: v's entries for z's, k for i."""
+        args = group.body.items if isinstance(group.body, A.Seq) else (group.body,)
+        subs = getattr(group, "sub", ())
+        if len(args) != len(q.params) or len(subs) != len(q.indices):
+            raise Unreadable(f"{self.text(name)}{self.text(group)}: {q.text} takes "
+                             f"{len(q.params)} vector(s) and {len(q.indices)} index")
+        mapping = {}
+        for arg, base in zip(args, q.params):
+            if not isinstance(arg, A.Name) or arg.sub:
+                raise Unreadable(f"{self.text(name)}({self.text(arg)}): the argument of "
+                                 f"{q.text} must be a vector's name")
+            aq = self.ctx.defined(family_key(arg), "array")
+            new = aq.placeholder if aq is not None else self.ctx.array(family_key(arg))
+            if new != base:
+                mapping[base] = new
+        expr = q.expr
+        if mapping:
+            expr = expr.replace(lambda a: isinstance(a, sympy.Indexed) and a.base in mapping,
+                                lambda a: mapping[a.base][a.indices])
+        values = [self.index_name(s) if isinstance(s, A.Name) else
+                  self.index_value(s, 0, getattr(s, "text", None)) for s in subs]
+        self.note(f"{self.text(name)}{self.text(group)} is the entry of the function defined "
+                  f"on line {q.line}")
+        return expr.xreplace(dict(zip(q.indices, values)))
 
     def _Call(self, node):
         func = node.func
@@ -383,10 +415,16 @@ class Lowering:
         return derivative_value(self, node)
 
     def variable(self, node):
-        """The variable of ∂/∂w_ij: an array entry, a scalar, or a function's argument."""
+        """The variable of ∂/∂w_ij: an array entry, a scalar, or a function's argument
+        (a quantity the document defined is the variable itself: its placeholder)."""
         if isinstance(node, A.Name) and not node.sub and node.base in self.bound:
             return self.bound[node.base]
         value = self.lower(node)
+        if value in self.ctx.by_placeholder or (isinstance(value, sympy.Indexed)
+                                                and value.base in self.ctx.by_placeholder):
+            q = self.ctx.by_placeholder.get(value) or self.ctx.by_placeholder[value.base]
+            self.note(f"with respect to {self.text(node)}, the quantity defined on line "
+                      f"{q.line}, as the variable")
         if isinstance(value, (sympy.Indexed, sympy.Symbol)):
             return value
         raise Unreadable(f"a derivative with respect to '{self.text(node)}'")

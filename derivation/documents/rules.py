@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from derivation.documents import decide as D
-from derivation.documents.calculus import claim_key, true_derivative
+from derivation.documents.calculus import claim_id, claim_key, true_derivative
 from derivation.documents.notation import Quantity, Unreadable, family_key, key_text, show
 from derivation.documents.segment import ORDER, chains, has_text, walk
 from derivation.documents.steps import DocumentStep
@@ -59,6 +59,27 @@ def _function_form(node):
     return None
 
 
+_INDEX_LETTERS = frozenset("ijklpqrst")
+
+
+def _index_condition(r, items, ops) -> bool:
+    """``k = i`` between two index letters (or an index letter and a number it is set to
+    in prose): a condition on indices, not a definition."""
+    if len(items) != 2 or ops != ["="] and ops != ("=",):
+        return False
+    a, b = items
+
+    def letter(n):
+        return isinstance(n, A.Name) and not n.sub and not n.primes and not n.accent \
+            and n.base in _INDEX_LETTERS
+    return letter(a) and (letter(b) or (isinstance(b, A.Number) and a.base in r.ctx.indices))
+
+
+def _example_exp(exp) -> bool:
+    from derivation.documents.ellipsis import _example_exp as ex
+    return ex(exp)
+
+
 def _text(math, a, b=None):
     b = a if b is None else b
     return math.text[a.start:b.end].strip()
@@ -69,6 +90,8 @@ def define_name(r, math, lhs, rhs_node, *, forward=False, line=None):
     low = r.lowering(math)
     ctx = r.ctx
     ff = _function_form(lhs)
+    if ff is not None and getattr(lhs.factors[1], "sub", ()):
+        return _vector_function(r, math, lhs, rhs_node, low, line)
     if ff is not None:
         name, params = ff
         syms = [ctx.scalar(family_key(p)) for p in params]
@@ -159,7 +182,17 @@ def _range(r, math, items, ops):
                 pass
 
 
+_RANGE_OPS = frozenset({"<", ">", "\\le", "\\ge", "\\leq", "\\geq"})
+
+
 def process_chain(r, math, items, ops, aside):
+    odd = [op for op in ops if op in ORDER and op not in _RANGE_OPS]
+    if odd:
+        first = next(i for i in items if i is not None)
+        r.add(DocumentStep(math.line_of(first.start), _text(math, first, items[-1]), "unknown",
+                           "unreadable", reason=f"the relation '{odd[0]}' is not checked "
+                                                "(only =, := and ranges are read)"))
+        return
     if any(op in ORDER for op in ops) or any(isinstance(i, A.Seq) and i.sep == "," for i in items[1:]):
         return _range(r, math, items, ops)
     if items[0] is None:
@@ -189,6 +222,22 @@ def process_chain(r, math, items, ops, aside):
             return links(r, math, items, ops, 2, q.expr, q.step, q.key)
     if isinstance(head, A.Derivative) and not head.operator:
         return derivative_claim(r, math, items, ops)
+    if _index_condition(r, items, ops):
+        first = items[0]
+        r.add(DocumentStep(math.line_of(first.start), _text(math, first, items[-1]), "given",
+                           "range", reading=f"an index condition ({_text(math, first, items[-1])}"
+                                            "), read not checked"))
+        return
+    if ops[0] == "=" and isinstance(head, A.Pow) and isinstance(head.base, A.Name) \
+            and _is_new(r, head.base) and _example_exp(head.exp):
+        from derivation.documents.examples import example_definition
+        q, low, value = example_definition(r, math, head, items[1])
+        step = r.add(DocumentStep(math.line_of(head.start), _text(math, head, items[1]),
+                                  "given", "definition", reading="; ".join(low.readings),
+                                  expr=value))
+        q.step = step
+        r.current = _subject(q.placeholder[q.params], step, None)
+        return links(r, math, items, ops, 2, value, step, None)
     if ops[0] == "=" and (_function_form(head) or (definable(head) and _is_new(r, head))):
         return definition(r, math, items, ops, 0, aside)
     if len(items) > 1 and ops[0] == "=" and definable(items[1]) and not items[1].sub \
@@ -268,14 +317,17 @@ def links(r, math, items, ops, start, prev, prev_step, key, readings=(), set_cur
 def judge(r, step, lhs, rhs, *, repair=True):
     """Decide lhs = rhs for `step`: plain, then under the stated assumptions, then repairs."""
     d = D.decide(r.ctx, lhs, rhs, r.budget)
-    if d.status != "proved" and r.assumed:
-        eqs = tuple(a for a, _ in r.assumed)
-        d2 = D.decide(r.ctx, lhs, rhs, r.budget, eqs)
+    relevant = _relevant(r, lhs, rhs) if d.status != "proved" else ()
+    if relevant:
+        d2 = D.decide(r.ctx, lhs, rhs, r.budget, tuple(a for a, _ in relevant))
         if d2.status == "proved":
-            d = d2
-            step.assumptions = tuple(s for _, s in r.assumed)
-        elif d2.status == "refuted":
-            d = d2
+            step.assumptions = tuple(s for _, s in relevant)
+        elif d2.status == "unknown" and d.status == "refuted":
+            d2.reason = ("refuted without the stated assumption"
+                         f"{'s' if len(relevant) > 1 else ''} (line "
+                         f"{', '.join(str(s.line) for _, s in relevant)}), not decided under "
+                         f"{'them' if len(relevant) > 1 else 'it'}: {d2.reason}")
+        d = d2
     step.status = d.status
     step.sizes = d.sizes
     if d.status == "refuted":
@@ -289,6 +341,20 @@ def judge(r, step, lhs, rhs, *, repair=True):
     return d
 
 
+def _atoms(ctx, expr) -> set:
+    full = ctx.expand(expr)
+    return {a.base for a in full.atoms(sympy.Indexed)} | {
+        a for a in full.free_symbols if isinstance(a, sympy.Symbol) and not a.is_integer}
+
+
+def _relevant(r, lhs, rhs) -> tuple:
+    """The stated assumptions that speak about a symbol or array of the step."""
+    if not r.assumed:
+        return ()
+    atoms = _atoms(r.ctx, lhs - rhs)
+    return tuple((a, s) for a, s in r.assumed if _atoms(r.ctx, a.lhs - a.rhs) & atoms)
+
+
 def derivative_claim(r, math, items, ops):
     head = items[0]
     low = r.lowering(math)
@@ -296,7 +362,8 @@ def derivative_claim(r, math, items, ops):
         raise Unreadable(f"the derivative '{_text(math, head)}' with several variables")
     wrt = low.variable(head.wrt[0])
     key = claim_key(head.of)
-    claim = r.ctx.claims.get((key, wrt)) if key else None
+    cid = claim_id(low, head.of)
+    claim = r.ctx.claims.get((cid, wrt)) if cid is not None else None
     value = low.lower(items[1])
     if claim is not None:
         target, base = claim
@@ -314,19 +381,26 @@ def derivative_claim(r, math, items, ops):
             reading = (f"checked against the true derivative of {key_text(key)} as written on "
                        f"line {base.line}")
         else:
-            target = true_derivative(low, low.lower(head.of), wrt)
-            reading = "checked against the true derivative"
+            ofv = low.lower(head.of)
+            target = true_derivative(low, ofv, wrt)
+            q = r.ctx.by_placeholder.get(ofv.base) if isinstance(ofv, sympy.Indexed) else None
+            if q is not None:
+                base = r.forms.get(q.key, (None, q.step))[1] or q.step
+                reading = (f"checked against the true derivative of {_text(math, head.of)} "
+                           f"({q.text} as defined on line {q.line})")
+            else:
+                reading = "checked against the true derivative"
     step = DocumentStep(math.line_of(head.start), _text(math, head, items[1]), "unknown",
                         "derivative", reading="; ".join([reading] + low.readings), base=base,
                         expr=value, target=target)
     judge(r, step, value, target)
     r.add(step)
-    if key is not None and step.status != "refuted" or claim is None:
-        r.ctx.claims[(key, wrt)] = (value, step)
+    if cid is not None and (step.status != "refuted" or claim is None):
+        r.ctx.claims[(cid, wrt)] = (value, step)
     r.current = _subject(value, step, None)
     links(r, math, items, ops, 2, value, step, None)
-    if r.current.step is not step and key is not None:
-        r.ctx.claims[(key, wrt)] = (r.current.value, r.current.step)
+    if r.current.step is not step and cid is not None:
+        r.ctx.claims[(cid, wrt)] = (r.current.value, r.current.step)
 
 
 def _vector(r, math, lhs, matrix, low, line):
@@ -348,3 +422,31 @@ def _vector(r, math, lhs, matrix, low, line):
     low.note(f"{key_text(key)} is the vector ({', '.join(show(v) for v in values)}): "
              f"{key_text(key)}_k for k = 1, …, {len(values)}")
     return q, low, q.placeholder[(k,)]
+
+
+def _vector_function(r, math, lhs, rhs_node, low, line):
+    r"""``\sigma(z)_i = \frac{e^{z_i}}{\sum_k e^{z_k}}``: a function of the vector z whose
+    i-th entry is the right side; ``\sigma(v)_k`` puts v for z and k for i."""
+    ctx = r.ctx
+    name, params = _function_form(lhs)
+    group = lhs.factors[1]
+    idx = []
+    for item in group.sub:
+        text = getattr(item, "text", None) or getattr(item, "base", None)
+        if not text or not text.isalpha() or len(text) != 1:
+            raise Unreadable(f"the index '{_text(math, item)}' of {_text(math, lhs)}")
+        idx.append(ctx.index(text))
+    value = low.lower(rhs_node)
+    bases = []
+    for p in params:
+        pk = family_key(p)
+        q = ctx.defined(pk, "array")
+        bases.append(q.placeholder if q is not None else ctx.array(pk))
+    key = family_key(name)
+    q = ctx.define(Quantity(key, "function", tuple(bases), value,
+                            line or math.line_of(lhs.start), _text(math, lhs)))
+    q.indices = tuple(idx)
+    low.note(f"{_text(math, lhs)} defines {key_text(key)}, a function of the vector"
+             f"{'s' if len(params) > 1 else ''} {', '.join(key_text(family_key(p)) for p in params)}"
+             f" (entry {', '.join(map(show, idx))})")
+    return q, low, value

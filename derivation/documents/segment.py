@@ -9,11 +9,12 @@ split at ``\Rightarrow``/``\rightarrow``. Prose inside math (``\text{by chain ru
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 from derivation.parsing import ast as A
 
-__all__ = ["statements", "chains", "has_text", "walk", "IMPLIES", "ORDER"]
+__all__ = ["statements", "chains", "has_text", "walk", "normalise", "IMPLIES", "ORDER"]
 
 IMPLIES = frozenset({"\\Rightarrow", "\\rightarrow", "\\implies", "\\to", "\\iff",
                      "\\Longrightarrow", "\\longrightarrow", "⇒", "→"})
@@ -126,3 +127,31 @@ def chains(rel: A.Relation) -> list:
             ops.append(op)
     out.append((items, ops))
     return [(i, o) for i, o in out if not (len(i) == 1 and (i[0] is None or not o))]
+
+
+_SLASH_PARTIAL = re.compile(
+    r"\\partial\s*([A-Za-z](?:_\{[^{}]*\}|_[A-Za-z0-9])?)\s*/\s*"
+    r"\\partial\s*([A-Za-z](?:_\{[^{}]*\}|_[A-Za-z0-9])?)")
+_SLASH_D = re.compile(r"(?<![A-Za-z\\])d([A-Za-z])\s*/\s*d([A-Za-z])(?![A-Za-z_])")
+_COMMA_QUAD = re.compile(r",(\s*\\q?quad)")
+
+
+def normalise(text: str) -> tuple:
+    r"""Notations the grammar refuses, rewritten to the form it reads, each said in words:
+    ``\partial z / \partial w`` -> ``\frac{\partial z}{\partial w}``, ``dp/dz`` ->
+    ``\frac{dp}{dz}`` (one-line formulas only: offsets move), and a comma before ``\quad``
+    (``a = b, \qquad c = d``: two statements) dropped. Returns (text, notes)."""
+    notes = []
+    new = _COMMA_QUAD.sub(lambda m: " " + m.group(1), text)
+    if new != text:
+        notes.append("a comma before \\quad read as separating two statements")
+        text = new
+    if "\n" in text:
+        return text, notes
+    for pattern, form in ((_SLASH_PARTIAL, r"\\frac{\\partial \1}{\\partial \2}"),
+                          (_SLASH_D, r"\\frac{d\1}{d\2}")):
+        for m in pattern.finditer(text):
+            notes.append(f"'{m.group(0)}' read as the derivative "
+                         f"{m.expand(form)}")
+        text = pattern.sub(form, text)
+    return text, notes

@@ -28,8 +28,16 @@ def update_rule(r, math, items, ops):
     loop = None if over is not None else free_example_index(r.ctx, value)
     examples = over is not None or loop is not None
     base = next((u for u in reversed(r.updates)
-                 if not (u[2].status == "refuted" and u[2].repair is None)
-                 and not (examples and u[3])), None)
+                 if not (u[2].status == "refuted" and u[2].repair is None)), None)
+    if examples and base is not None and base[3]:
+        # the previous rule is already over examples: compared as it is (the stochastic
+        # rule after a batch rule is compared with the last single-example rule, if any)
+        single = next((u for u in reversed(r.updates) if not u[3]
+                       and not (u[2].status == "refuted" and u[2].repair is None)), None)
+        if over is None and single is not None:
+            base = single
+        else:
+            examples = False
     step = DocumentStep(math.line_of(items[0].start), text, "unknown", "update", expr=value)
     notes = list(low.readings)
     if base is None:
@@ -68,4 +76,13 @@ def update_rule(r, math, items, ops):
         judge(r, step, value, target)
     step.reading = "; ".join(dict.fromkeys(notes))
     r.add(step)
-    r.updates.append((var if base is None else base[0], value, step, examples))
+    r.updates.append((var if base is None else base[0], value, step,
+                      _has_examples(r.ctx, value)))
+
+
+def _has_examples(ctx, value) -> bool:
+    ex = set(getattr(ctx, "data", {}).values()) | set(getattr(ctx, "data_scalars", {}).values())
+    full = ctx.expand(value)
+    return any(a.base in ex for a in full.atoms(sympy.Indexed)) or any(
+        q.key[-1] == "example" and a.base == q.placeholder
+        for a in value.atoms(sympy.Indexed) for q in [ctx.by_placeholder.get(a.base)] if q)

@@ -40,7 +40,7 @@ from derivation.equivalence import worker
 from derivation.equivalence.assumptions import natural_key, solve_assumptions
 from derivation.equivalence.budget import FORK_AVAILABLE, BudgetExceeded, Deadline, run_bounded
 from derivation.equivalence.inputs import (
-    as_equations, as_expr, assumption_items, check_input, check_timeout, prepare,
+    as_equations, as_expr, assumption_items, check_input, check_timeout, prepare, typed_xreplace,
 )
 from derivation.equivalence.normalise import (
     METHOD_STRUCTURAL, cheap_proof, expanded_terms, node_count, non_real_constant,
@@ -60,6 +60,7 @@ _INPROCESS_NUMBER = 16  # ... and every rational p/q with |p|, q <= this: number
                         # exp(200 x) or x**500 become polynomial degrees (factor, real_roots)
 _GRACE = 0.3            # extra seconds the parent waits for the child's verdict
 _SAMPLES_QUICK = 8      # valid points looked at before heavy symbolic work
+_SAMPLES_QUICK_SMALL = 3  # ... before the in-process normalisations of small inputs
 _SAMPLES_FIRST = 30     # valid points in the search before simplify
 _SAMPLES_TOTAL = 200    # valid points overall
 _NOT_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
@@ -137,7 +138,8 @@ class Verdict:
         elif self.status == "refuted":
             where = _point_text(self.counterexample) if self.counterexample else "any point"
             text = (f"refuted: the two sides differ{under}; at {where} "
-                    f"lhs = {_number_text(self.lhs_value)} but rhs = {_number_text(self.rhs_value)} "
+                    f"lhs = {_number_text(self.lhs_value)} "
+                    f"but rhs = {_number_text(self.rhs_value)} "
                     f"({self.method}).")
         else:
             text = f"unknown{under}: {self.reason}"
@@ -168,9 +170,16 @@ def evaluate_operators(expr):
     """
     if not expr.has(sympy.Derivative, sympy.Sum, sympy.Product) or node_count(expr, 5000) >= 5000:
         return expr
-    return expr.replace(
-        lambda e: (isinstance(e, sympy.Derivative) and e.derivative_count <= 3) or _concrete_sum(e),
-        lambda e: e.doit())
+    done = {}
+    stack = [expr]
+    while stack:  # the outermost operators; the tree around them stays as typed
+        node = stack.pop()
+        derivative = isinstance(node, sympy.Derivative) and node.derivative_count <= 3
+        if derivative or _concrete_sum(node):
+            done[node] = node.doit()
+        else:
+            stack.extend(a for a in node.args if isinstance(a, sympy.Basic))
+    return typed_xreplace(expr, done) if done else expr
 
 
 def _small_numbers(*exprs):
@@ -319,7 +328,7 @@ def _decide(lhs, rhs, assume, deadline):
             "proved or refuted under them."))
     notes = [f"assumption {n}" for n in solved.notes]
 
-    # ---- exact reasoning on the evaluated forms (identities wherever the typed one is defined) ----
+    # ---- exact reasoning on the evaluated forms (identities where the typed ones are defined) ----
     L, R = left.xreplace(solved.proof), right.xreplace(solved.proof)
     for side, expr in (("lhs", L), ("rhs", R)):
         if expr.has(*_NOT_FINITE):
@@ -342,9 +351,9 @@ def _decide(lhs, rhs, assume, deadline):
     # ---- counterexamples on the typed forms (their domain) ----
     sampler = Sampler(typed_left, typed_right, eqs, solved)
     found, cheap_note = None, ""
-    if not small:
-        # most wrong steps fall at the first few points: look before heavy work
-        found = sampler.run(until(0.15), _SAMPLES_QUICK)
+    # most wrong steps fall at the first few points: look before symbolic work (which can
+    # cost a few tenths of a second even on small inputs)
+    found = sampler.run(until(0.15), _SAMPLES_QUICK if not small else _SAMPLES_QUICK_SMALL)
     if found is None:
         method, cheap_note = _symbolic(cheap_proof, L, R, until(0.5), small)
         if method:

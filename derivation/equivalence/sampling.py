@@ -41,8 +41,8 @@ import sympy
 
 from derivation.equivalence.assumptions import natural_key
 from derivation.equivalence.numeric import (
-    NoInterval, OutOfTime, Undefined, bounds, evaluate, evaluate_interval, interval_dps, to_interval,
-    to_mpf,
+    NoInterval, OutOfTime, Undefined, bounds, evaluate, evaluate_interval, interval_dps,
+    to_interval, to_mpf,
 )
 from derivation.equivalence.points import SIMPLE_VALUES, complexity, fits, points
 

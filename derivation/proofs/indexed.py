@@ -16,16 +16,20 @@ Interface (used by the document reader; names, signature and attributes are publ
     * ``ranges``: {index symbol: (low, high)}, e.g. {i: (1, n), j: (1, m)}.
     * ``timeout``: seconds; the answer comes back within ``timeout`` + about 0.5 s.
 
-    Route 1 (all sizes, at most 60% of the budget): the exact normal form of lhs - rhs (``derivation.proofs.sums``:
-    linearity of sums, constants out of sums, ln of positive products, Kronecker-delta sums
-    evaluated with the ranges, sums over the same range compared summand by summand) is 0,
+    Route 1 (all sizes, at most 60% of the budget): the exact normal form of lhs - rhs
+    (``derivation.proofs.sums``: ranges shifted to start at 1, linearity of sums, constants
+    out of sums, ln of positive products, Kronecker-delta sums evaluated with the ranges,
+    δ_ab f(b) = δ_ab f(a), sums over the same range compared summand by summand) is 0,
     the assumptions substituted for the quantity they fix -> ``status="proved"``,
     ``sizes=None``. Route 2 (concrete sizes): every size combination of a small grid
     (n in 1..4, m in 1..3 for two sizes; 1..5 for one; fewer for more), every index value
-    in its range, sums expanded, each instance decided exactly or by
-    ``derivation.equivalence.equivalent``: all proved -> "proved" with ``sizes`` the
-    combinations checked; one refuted (counterexample confirmed by ``equivalent``) ->
-    "refuted"; else "unknown" with the reason.
+    in its range, sums written out, each instance decided exactly (normal form), else by
+    the checker's confirmed counterexample search (``derivation.equivalence.confirm.refute``)
+    and ``derivation.equivalence.equivalent``: all proved (and at least every size <= 2)
+    -> "proved" with ``sizes`` the combinations checked; one refuted (a counterexample
+    confirmed as ``equivalent`` confirms) -> "refuted", the counterexample naming the size
+    and index values; else "unknown" with the reason. Both routes run in the checker's
+    long-lived bounded worker processes (``derivation.equivalence.worker``).
 
 ``IdentityCheck`` (frozen dataclass): ``status`` ("proved" | "refuted" | "unknown"), ``ok``
 (status == "proved"), ``sizes`` (None = all sizes; else a tuple of {size symbol: int}),
@@ -46,6 +50,11 @@ import sympy
 from sympy import Sum
 
 from derivation.equivalence.budget import BudgetExceeded, Deadline, run_bounded
+
+try:  # long-lived checker processes: the same hard bound without a fork per call
+    from derivation.equivalence.worker import call as bounded_call
+except ImportError:  # pragma: no cover - older checker
+    bounded_call = run_bounded
 from derivation.proofs import sums
 from derivation.proofs.instances import check_at_sizes
 
@@ -110,7 +119,7 @@ def _expr(value, name):
     if isinstance(value, sympy.Expr):
         return value
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        return sympy.nsimplify(value) if isinstance(value, float) else sympy.sympify(value)
+        return sympy.Rational(repr(value)) if isinstance(value, float) else sympy.sympify(value)
     raise TypeError(f"{name} must be a SymPy expression, got {value!r} ({type(value).__name__})")
 
 
@@ -303,7 +312,7 @@ def check_identity(lhs, rhs, *, assume=(), ranges=None, timeout=5.0) -> Identity
     protected = set(vocabulary.sizes) | set(vocabulary.ranges)
     note = ""
     try:
-        proved, L, R, eqs = run_bounded(
+        proved, L, R, eqs = bounded_call(
             _all_sizes, (L, R, eqs, vocabulary.ranges, protected),
             _ROUTE1_SHARE * deadline.remaining())
     except BudgetExceeded:

@@ -3,9 +3,10 @@
 For each size combination of a small grid (smallest first) and every value of the free
 indices in their ranges, the sums are expanded (``doit``), array entries w[1, 2] become real
 symbols, and the instance lhs = rhs is decided: first exactly in normal form
-(``derivation.proofs.sums.is_zero``, the assumptions substituted), else by
-``derivation.equivalence.equivalent``, whose "refuted" carries a confirmed counterexample.
-Every size runs in a killable child process, so the whole route keeps the deadline.
+(``derivation.proofs.sums.is_zero``, the assumptions substituted), else by the checker's
+confirmed counterexample search (``refute``) and then ``equivalent``: "refuted" only with a
+counterexample confirmed as ``equivalent`` confirms. Every size runs in a bounded worker
+process (killed at its deadline), so the whole route keeps the deadline.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from itertools import product
 import sympy
 
 from derivation.equivalence.budget import BudgetExceeded, run_bounded
+
+try:  # long-lived checker processes: the same hard bound without a fork per call
+    from derivation.equivalence.worker import call as bounded_call
+except ImportError:  # pragma: no cover - older checker
+    bounded_call = run_bounded
 from derivation.equivalence.checker import equivalent
 
 try:  # the one standard for "refuted": a counterexample confirmed as `equivalent` does
@@ -79,8 +85,12 @@ def expand_sums(expr):
 
 def _instances(lhs, rhs, equations, ranges, sizes, values):
     """("ok", [(index values, proved, undecided instance or None)]) or ("skip", reason)."""
-    lhs = sums.evaluate_derivatives(lhs, ranges)
-    rhs = sums.evaluate_derivatives(rhs, ranges)
+    # bound variables renamed first: no substitution of a free index or of an outer
+    # summation value can reach a sum that binds a variable of the same name
+    lhs = sums.canonical(sums.evaluate_derivatives(lhs, ranges))
+    rhs = sums.canonical(sums.evaluate_derivatives(rhs, ranges))
+    equations = [sympy.Eq(sums.canonical(e.lhs), sums.canonical(e.rhs), evaluate=False)
+                 for e in equations]
     size_values = dict(zip(sizes, (sympy.Integer(v) for v in values)))
     indices = list(ranges)
     spans = []
@@ -180,7 +190,7 @@ def check_at_sizes(lhs, rhs, equations, vocabulary, deadline):
             notes.append("time budget used up")
             break
         try:
-            kind, payload = run_bounded(_instances, (lhs, rhs, equations, ranges, sizes, values),
+            kind, payload = bounded_call(_instances, (lhs, rhs, equations, ranges, sizes, values),
                                         deadline.remaining())
         except BudgetExceeded:
             notes.append(f"time budget used up at {_size_text(sizes, values) or 'the instance'}")
@@ -211,6 +221,8 @@ def check_at_sizes(lhs, rhs, equations, vocabulary, deadline):
             where = _size_text(sizes, values)
             if indices:
                 where += (" with " if where else "") + _size_text(indices, point)
+            if verdict.status == "proved":        # exact, by the checker's normalisations
+                continue
             if verdict.status == "refuted":
                 counterexample = dict(zip(sizes, (sympy.Integer(v) for v in values)))
                 counterexample.update(zip(indices, (sympy.Integer(v) for v in point)))

@@ -40,6 +40,7 @@ def _canonical(expr):
     if not expr.args or expr.is_Atom:
         return expr, 0
     if isinstance(expr, Sum):
+        expr = _from_one(expr)
         # limits innermost first (SymPy merges Sum(Sum(f, a), b) into Sum(f, a, b))
         f, h = _canonical(expr.function)
         rename = {lim[0]: _bound(h + t) for t, lim in enumerate(expr.limits)}
@@ -60,8 +61,27 @@ def _canonical(expr):
     return expr.func(*args), height
 
 
+def _from_one(s):
+    """Σ_{k=lo}^{hi} f(k) = Σ_{k=1}^{hi-lo+1} f(k + lo - 1): every range starts at 1 (a change
+    of variable, valid in Karr's convention too), so shifted sums compare summand-wise."""
+    f, limits = s.function, list(s.limits)
+    changed = False
+    for t, (var, lo, hi) in enumerate(limits):
+        if lo == 1:
+            continue
+        shift = {var: var + lo - 1}
+        f = f.xreplace(shift)
+        for u in range(t):        # inner limits may depend on this (outer) variable
+            v2, a2, b2 = limits[u]
+            limits[u] = (v2, a2.xreplace(shift), b2.xreplace(shift))
+        limits[t] = (var, sympy.Integer(1), hi - lo + 1)
+        changed = True
+    return Sum(f, *limits) if changed else s
+
+
 def canonical(expr):
-    """`expr` with the bound variables of every Sum named ``_s<height>``.
+    """`expr` with every Sum's ranges starting at 1 and its bound variables named
+    ``_s<height>``.
 
     The innermost limit of a Sum whose summand has sums of height h gets ``_s<h>``, the next
     ``_s<h+1>``, ...; the height of the Sum is h + its number of limits. An outer sum's

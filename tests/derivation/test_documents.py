@@ -177,3 +177,44 @@ def test_matrix_defines_a_vector():
     s = steps(text)
     assert [x.status for x in s] == ["given", "proved", "proved", "refuted"]
     assert "z is the vector (a, b)" in s[0].reading
+
+
+def test_big_powers_stay_within_the_budget():
+    import time
+    t = time.perf_counter()
+    res = check_document("Let $q = (a + b)^{400}$.\n\n$$q = (b + a)^{400}$$\n\n$$q = a^{400}$$\n",
+                         timeout=6)
+    assert time.perf_counter() - t < 20
+    assert res.steps[1].status in ("proved", "unknown")
+    assert res.steps[2].status in ("refuted", "unknown")
+
+
+def test_lists_are_read_not_checked():
+    (s,) = steps("The inputs $x_1, \\dots, x_m$ are real.")
+    assert s.kind == "list" and s.status == "given"
+
+
+def test_one_hot_premise_used_by_the_derivative():
+    text = ("Let $p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{n} e^{z_k}}$ and "
+            "$J = -\\sum_{i=1}^{n} y_i \\ln p_i$.\n\n"
+            "The labels are one-hot, so $\\sum_i y_i = 1$.\n\n"
+            "$$\\frac{\\partial J}{\\partial z_i} = p_i - y_i$$\n")
+    s = steps(text)
+    premise, claim = s[2], s[3]
+    assert premise.kind == "assumption" and premise.status == "given"
+    assert "not an identity, assumed from here on" in premise.reading
+    assert claim.status == "proved" and claim.assumptions == (premise,)
+    assert premise.line == 3 and claim.line == 5
+
+
+def test_a_defined_e_is_not_eulers_number():
+    s = steps("Let $e = 2$.\n\n$$e^3 = 8$$\n")
+    assert s[1].status == "proved" and "Euler" not in s[1].reading
+    s = steps("$$e^0 = 1$$\n\n$$\\ln e = 1$$\n")
+    assert [x.status for x in s] == ["proved", "proved"]
+    assert "e read as Euler's number" in s[0].reading
+
+
+def test_approximation_is_unknown_not_given():
+    (s,) = steps("$$\\pi \\approx 3.14$$")
+    assert s.status == "unknown" and "approx" in s.reason

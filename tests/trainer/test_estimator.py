@@ -212,7 +212,7 @@ def test_soft_label_rows_reach_the_soft_optimum(blobs, method):
     assert model.predict_proba(X).max() < 0.99
 
 
-@pytest.mark.parametrize("method", ["batch", "sgd", "minibatch"])
+@pytest.mark.parametrize("method", ["lbfgs", "batch", "sgd", "minibatch"])
 def test_float32_stays_float32(blobs, method):
     X, y, _ = blobs
     model = SoftmaxRegression(method=method, random_state=0, max_epochs=5, tol=0).fit(X.astype(np.float32), y)
@@ -223,7 +223,7 @@ def test_float32_stays_float32(blobs, method):
     np.testing.assert_allclose(model.coef_, model64.coef_, rtol=1e-3, atol=1e-4)
 
 
-@pytest.mark.parametrize("method", ["batch", "sgd", "minibatch"])
+@pytest.mark.parametrize("method", ["lbfgs", "batch", "sgd", "minibatch"])
 def test_features_scaled_by_1e4_stay_finite(blobs, method):
     X, y, _ = blobs  # filterwarnings=error: any overflow warning fails the test
     model = SoftmaxRegression(method=method, random_state=0, max_epochs=20, tol=0).fit(X * 1e4, y)

@@ -79,10 +79,10 @@ def stub(monkeypatch):
 
 @pytest.mark.parametrize("statuses, code", [
     (("proved", "proved"), 0),
-    ((), 0),                                   # nothing to check: nothing failed
+    ((), 3),                                   # definitions only: nothing verified
     (("proved", "refuted", "unknown"), 1),     # refuted wins over unknown
     (("proved", "unknown"), 3),
-    (("given",), 0),
+    (("given",), 3),
 ])
 def test_exit_status_from_the_steps(stub, derivation_file, capsys, statuses, code):
     stub(_doc(*statuses))
@@ -90,6 +90,8 @@ def test_exit_status_from_the_steps(stub, derivation_file, capsys, statuses, cod
     out = capsys.readouterr().out
     assert out.rstrip().endswith(f"(exit {code})")
     assert out.startswith(f"{derivation_file}: ")
+    if not [s for s in statuses if s != "given"]:
+        assert "=> NOTHING CHECKED (no claim found) (exit 3)" in out
 
 
 def test_text_output_shows_line_mark_reading_base_and_counterexample(stub, derivation_file, capsys):
