@@ -10,6 +10,7 @@ _EXPORTS = {
     "DerivationError": "derivation.errors",
     "format_point": "derivation._format",
     "format_value": "derivation._format",
+    "format_expr": "derivation._format",
     "ParseError": "derivation.errors",
     "UnsafeExpressionError": "derivation.errors",
     "parse": "derivation.parsing.api",

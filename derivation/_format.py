@@ -1,6 +1,32 @@
-"""Readable text for counterexample points and the values found there."""
+"""Readable text for counterexample points, the values found there, and formulas."""
 
 import sympy
+from sympy.printing.str import StrPrinter
+
+
+class _Printer(StrPrinter):
+    """SymPy's str printer, but Euler's number is written ``e`` (``exp(1)`` when a variable
+    named ``e`` is present), so that a variable the user called ``E`` (energy, an error)
+    cannot be mistaken for it."""
+
+    def __init__(self, euler="e"):
+        super().__init__()
+        self._euler = euler
+
+    def _print_Exp1(self, expr):
+        return self._euler
+
+
+def format_expr(expr) -> str:
+    """A formula as text: SymPy's ``sstr`` with Euler's number shown as ``e``.
+
+    A symbol named ``E`` stays ``E``; Euler's number is ``e``, or ``exp(1)`` when the
+    formula also has a symbol named ``e``.
+    """
+    if not isinstance(expr, sympy.Basic):
+        return str(expr)
+    names = {str(s) for s in expr.free_symbols}
+    return _Printer("exp(1)" if "e" in names else "e").doprint(expr)
 
 
 def format_point(point: dict, *, latex: bool = False, zeros: bool = False) -> str:
@@ -14,7 +40,7 @@ def format_point(point: dict, *, latex: bool = False, zeros: bool = False) -> st
         return "(none)"
     items = sorted(point.items(), key=lambda kv: str(kv[0]))
     shown = [(s, v) for s, v in items if zeros or v != 0]
-    name = sympy.latex if latex else str
+    name = sympy.latex if latex else format_expr
     if not shown:
         return r"\text{all symbols } 0" if latex else "all symbols 0"
     text = ", ".join(f"{name(s)} = {format_value(v)}" for s, v in shown)

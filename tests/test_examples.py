@@ -91,6 +91,16 @@ EXPECTED = {
         (r"\frac{\partial p_i}{\partial z_i} = p_i", [R]),
         (r"\frac{\partial}{\partial z_i} \frac{e^{z_i / T}}", [P]),
     ],
+    "softmax_batch.md": [
+        (r"V_i^{(k)} = \sum_{j=1}^{m} w_{ij} x_j^{(k)} + b_i$$", [G]),
+        (r"p_i^{(k)} = \frac{e^{V_i^{(k)}}}", [G]),
+        (r"J = \frac{1}{N} \sum_{k=1}^{N} \underbrace", [G]),
+        (r"so $\sum_{i=1}^{n} y_i^{(k)} = 1$ for every example", [G]),
+        (r"\Rightarrow \frac{\partial J}{\partial w_{ij}} = \frac{1}{N}", [P]),
+        (r"\frac{\partial J}{\partial b_i} = \boxed{", [P]),
+        # the sum is N times the mean: refuted (at N = 2, say)
+        (r"\frac{\partial J}{\partial b_i} = \sum_{k=1}^{N}", [R]),
+    ],
     "soft_labels_l2.md": [
         (r"V_i = \sum_{j=1}^{m} w_{ij} x_j + b_i$$", [G]),
         (r"p_i = \frac{e^{V_i}}{\sum_{k=1}^{n} e^{V_k}}$$", [G]),

@@ -117,9 +117,7 @@ def _browser(chromium, tmp_path, *args):
 
 def _png_pixels(data: bytes):
     """(width, height, rows of RGB tuples) of an 8-bit RGB/RGBA PNG (what chromium writes),
-    decoded here with zlib and numpy (the PNG row filters undone as the PNG spec says)."""
-    import numpy as np
-
+    decoded here with zlib, the row filters undone as the PNG specification says."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, header = 8, b"", None
     while pos < len(data):
@@ -132,32 +130,30 @@ def _png_pixels(data: bytes):
         pos += 12 + length
     width, height, depth, colour, _, _, interlace = header
     assert depth == 8 and colour in (2, 6) and interlace == 0, header
-    ch = 3 if colour == 2 else 4
-    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, width * ch + 1)
-    out = np.zeros((height, width * ch), dtype=np.uint8)
-    previous = np.zeros(width * ch, dtype=np.int64)
+    channels = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(idat), width * channels
+    rows, previous = [], bytearray(stride)
     for y in range(height):
-        kind, line = raw[y, 0], raw[y, 1:].astype(np.int64)
-        if kind == 1:    # Sub: each byte adds the reconstructed byte one pixel to the left
-            line = np.cumsum(line.reshape(width, ch), axis=0).reshape(-1) % 256
-        elif kind == 2:  # Up
-            line = (line + previous) % 256
-        elif kind in (3, 4):  # Average, Paeth: sequential in x
-            line = list(line)
-            for x in range(width * ch):
-                a = line[x - ch] if x >= ch else 0
-                b, c = previous[x], previous[x - ch] if x >= ch else 0
-                if kind == 3:
-                    line[x] = (line[x] + (a + b) // 2) % 256
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        if kind == 2:  # Up: no dependence along the row
+            line = bytearray((u + v) & 255 for u, v in zip(line, previous))
+        elif kind:
+            for x in range(stride):  # Sub, Average, Paeth: sequential along the row
+                a = line[x - channels] if x >= channels else 0
+                b = previous[x]
+                c = previous[x - channels] if x >= channels else 0
+                if kind == 1:
+                    line[x] = (line[x] + a) & 255
+                elif kind == 3:
+                    line[x] = (line[x] + (a + b) // 2) & 255
                 else:
                     p = a + b - c
                     pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                    pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                    line[x] = (line[x] + pred) % 256
-            line = np.array(line, dtype=np.int64)
-        out[y], previous = line, line
-    rgb = out.reshape(height, width, ch)[:, :, :3]
-    return width, height, [[tuple(int(v) for v in px) for px in row] for row in rgb]
+                    line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[i:i + 3]) for i in range(0, stride, channels)])
+        previous = line
+    return width, height, rows
 
 
 @pytest.mark.slow

@@ -168,8 +168,10 @@ def check_gradient(
 
     Notes
     -----
-    Calls of f: 1 at params, 10 for the noise table, 4 per pilot entry (up to 4 entries per
-    array), then 2 per entry ("central"). Entries outside tolerance are refined
+    Calls of f: 1 at params, 16 (sometimes 32) per array for the noise tables, 8 per pilot
+    entry (up to 4 entries per array), then 2 per entry ("central"); 4 per entry
+    ("richardson"). Entries with an analytic 0 at which f did not change get up to 4 more
+    calls (is f independent of them?). Entries outside tolerance are refined
     (`verify.refine`): they pass only if a refined estimate proves the analytic value within
     the first-pass tolerance, and fail only if it confirms the error; otherwise the check's
     status is "unknown". A wrong gradient costs up to 12 more calls per flagged entry.
@@ -255,7 +257,9 @@ def _steps(problem, opts, idx, nu):
         return opts.eps * np.maximum(1.0, np.abs(x)), 0
     if opts.method == "richardson":
         return st.default_relative_step("richardson", dtype) * np.maximum(1.0, np.abs(x)), 0
-    h, _, calls = st.choose_steps(problem.central_at, problem.layout, problem.x, idx, dtype, nu, opts.seed)
+    h, _, calls = st.choose_steps(
+        problem.central_at, problem.layout, problem.x, idx, dtype=dtype, nu=nu, seed=opts.seed, magnitude=problem.g
+    )
     return h, calls
 
 
@@ -308,7 +312,7 @@ def _check_entries(problem, opts, start):
     if method == "complex":
         nu_arr, calls = np.zeros(len(layout.sizes)), 0
     else:
-        nu_arr, calls = st.measure_noise(problem.central_values, layout, problem.x, idx, layout.dtype, problem.f0, opts.seed)
+        nu_arr, calls = st.measure_noise(problem.central_values, layout, problem.x, idx, dtype=layout.dtype, f0=problem.f0, seed=opts.seed)
     nu = nu_arr[layout.array_of(idx)]
     n_evals = problem.n_evals + calls
     h, calls = _steps(problem, opts, idx, nu_arr)
@@ -332,7 +336,7 @@ def _check_entries(problem, opts, start):
         est, bound[redo], status[redo], calls, rough[redo] = refine(
             lambda hk, k: fd.central(problem.call, problem.work, problem.x[ent[k]], hk, problem.dtypes[ent[k]], ent[k]),
             {m: v[redo] for m, v in levels.items()},
-            h[redo], a[redo], atol_i[redo], first["tol"][redo], opts.rtol, nu[redo],
+            h[redo], a[redo], atol=atol_i[redo], tol1=first["tol"][redo], rtol=opts.rtol, nu=nu[redo],
             floor=st.machine_eps(layout.dtype) * abs(problem.f0) / 8.0, eps=st.machine_eps(layout.dtype),
         )
         num = num.copy()

@@ -57,8 +57,8 @@ def check_directions(problem, opts, start):
                 ])
 
             est, bound, status[redo], calls, _ = refine(
-                central_at, {1.0: num[redo]}, np.full(redo.size, t), ana[redo], atol_d[redo],
-                first["tol"][redo], opts.rtol, nu,
+                central_at, {1.0: num[redo]}, np.full(redo.size, t), ana[redo], atol=atol_d[redo],
+                tol1=first["tol"][redo], rtol=opts.rtol, nu=nu,
             )
             num[redo] = est
             n_evals += calls

@@ -31,7 +31,7 @@ def entrywise_result(problem, opts, start, o):
     inconclusive = failed & (status == 0) & finite
     confirmed = failed & ~inconclusive
     n_unresolved = int(unresolved.sum())
-    reason, state = _reason(layout, idx, a, num, confirmed, inconclusive, h, o["rough"], n_unresolved, opts)
+    reason, state = _reason(layout, o, confirmed, inconclusive, n_unresolved, opts)
     numeric = np.full(layout.size, np.nan)
     numeric[idx] = num
     with np.errstate(all="ignore"):
@@ -60,6 +60,8 @@ def entrywise_result(problem, opts, start, o):
         status=state,
         hints=tuple(hints(layout, idx, a, num, tol_i, confirmed)),
         n_independent=int(o["independent"].sum()),
+        independent=tuple(layout.label(int(idx[i])) for i in np.flatnonzero(o["independent"])[:5]),
+        unresolved=tuple(layout.label(int(idx[i])) for i in np.flatnonzero(unresolved)[:5]),
         n_inconclusive=int(inconclusive.sum()),
         n_insensitive=int(o["insensitive"].sum()),
         n_coarse=int(o["coarse"].sum()),
@@ -68,8 +70,9 @@ def entrywise_result(problem, opts, start, o):
     )
 
 
-def _reason(layout, idx, a, num, confirmed, inconclusive, h, rough, n_unresolved, opts):
-    """(reason, status) of an entrywise check."""
+def _reason(layout, o, confirmed, inconclusive, n_unresolved, opts):
+    """(reason, status) of an entrywise check with outcome `o`."""
+    idx, a, num, h, rough = o["idx"], o["a"], o["num"], o["h"], o["rough"]
     n = len(idx)
     parts, state = [], "passed"
     bad_a = ~np.isfinite(a)

@@ -34,7 +34,7 @@ def pytest_addoption(parser):
         "--gradcheck-atol",
         default=None,
         metavar="ATOL",
-        help="default absolute tolerance of the gradcheck fixture (default: scaled to the gradient)",
+        help="default absolute tolerance of the gradcheck fixture (default: per entry, from the measured noise of f)",
     )
     group.addoption(
         "--gradcheck-method",

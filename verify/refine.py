@@ -34,7 +34,7 @@ SCHEDULE = (0.5, 0.25, 2.0, 4.0, 8.0, 1 / 8, 1 / 16, 1 / 32, 1 / 64)  # new step
 PASSED, FAILED, INCONCLUSIVE, COARSE = 1, -1, 0, 2
 
 
-def refine(central_at, levels, h, a, atol, tol1, rtol, nu, *, floor=0.0, eps=2.0**-52, schedule=SCHEDULE):
+def refine(central_at, levels, h, a, *, atol, tol1, rtol, nu, floor=0.0, eps=2.0**-52, schedule=SCHEDULE):
     """Refine flagged entries.
 
     Parameters

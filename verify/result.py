@@ -88,6 +88,8 @@ class GradientCheckResult:
         noise of f does not allow catching it there).
     noise : float
         Measured rounding noise (standard deviation) of one evaluation of f.
+    independent, unresolved : tuple of str
+        Labels of the first (up to 5) independent / unresolved entries.
     n_coarse, coarse_bound : int, float
         Entries that agree with their refined estimate within the first-pass tolerance, but
         whose estimate is known only to +-bound (larger than that tolerance; the largest such
@@ -121,6 +123,8 @@ class GradientCheckResult:
     noise: float = 0.0
     n_coarse: int = 0
     coarse_bound: float = 0.0
+    independent: tuple = ()
+    unresolved: tuple = ()
 
     def __bool__(self):
         return bool(self.ok)
@@ -157,12 +161,13 @@ class GradientCheckResult:
         if self.n_unresolved:
             out.append(
                 f"{self.n_unresolved} of {self.n_checked} {unit} are below the resolution of finite "
-                f"differences (noise ~ {self.resolution:.2g}): not verified"
+                f"differences (noise ~ {self.resolution:.2g}): not verified" + _first(self.unresolved, self.n_unresolved)
             )
         if self.n_independent:
             out.append(
                 f"{self.n_independent} of {self.n_checked} entries: f does not depend on them "
                 "(f bitwise unchanged at x ± h, x ± 1024h and x ± max(1, |x|); analytic 0): verified as zero"
+                + _first(self.independent, self.n_independent)
             )
         if self.n_coarse:
             out.append(
@@ -175,3 +180,10 @@ class GradientCheckResult:
                 f"({self.noise:.2g}) to catch an error of 1% in them"
             )
         return out
+
+
+def _first(labels, n):
+    """' (W[0, 1], W[0, 2], ...)' for the first few labels of n entries."""
+    if not labels:
+        return ""
+    return " (" + ", ".join(labels) + (", ..." if n > len(labels) else "") + ")"

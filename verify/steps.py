@@ -42,7 +42,7 @@ def default_relative_step(method, dtype):
     return e ** (1 / 3)
 
 
-def measure_noise(central_values, layout, x, selected, dtype, f0, seed):
+def measure_noise(central_values, layout, x, selected, *, dtype, f0, seed):
     """Rounding noise nu (standard deviation) of f, per array, from difference tables.
 
     For one probe entry i per array, f is evaluated at x + k delta e_i, k = -4..4 (8 calls;
@@ -144,19 +144,31 @@ def central_noise(nu, h):
     return nu / (math.sqrt(2.0) * np.asarray(h, dtype=float))
 
 
-def pilot_entries(layout, selected, seed):
-    """Up to PILOT_ENTRIES entries of each array among `selected` (flat indices), seeded."""
+def pilot_entries(layout, selected, seed, magnitude=None):
+    """Up to PILOT_ENTRIES entries of each array among `selected` (flat indices), seeded.
+
+    With ``magnitude`` (e.g. |analytic gradient| per flat entry) half of them are the
+    array's largest entries (where f changes fastest, and typically curves most), the rest
+    random.
+    """
     rng = np.random.default_rng(seed + 104729)
     arr = layout.array_of(selected)
     out = []
     for k in range(len(layout.sizes)):
         mine = selected[arr == k]
-        if mine.size:
-            out.append(rng.choice(mine, size=min(PILOT_ENTRIES, mine.size), replace=False))
+        if not mine.size:
+            continue
+        take = min(PILOT_ENTRIES, mine.size)
+        first = np.zeros(0, dtype=mine.dtype)
+        if magnitude is not None:
+            mag = np.nan_to_num(np.abs(magnitude[mine]), nan=0.0, posinf=0.0)
+            first = mine[np.argsort(-mag, kind="stable")[: take // 2]]
+        rest = np.setdiff1d(mine, first)
+        out.append(np.concatenate([first, rng.choice(rest, size=take - first.size, replace=False)]))
     return np.sort(np.concatenate(out)) if out else np.zeros(0, dtype=int)
 
 
-def choose_steps(central_at, layout, x, selected, dtype, nu, seed):
+def choose_steps(central_at, layout, x, selected, *, dtype, nu, seed, magnitude=None):
     """Per-entry steps h_i = rho_a max(1, |x_i|) for the `selected` flat entries.
 
     The pilot measures the truncation coefficient c at two scales: at the textbook step
@@ -175,6 +187,8 @@ def choose_steps(central_at, layout, x, selected, dtype, nu, seed):
         Flat indices to be checked.
     nu : ndarray
         Rounding noise of f per array (`measure_noise`).
+    magnitude : ndarray (P,), optional
+        |analytic gradient|: half the pilot entries are the largest ones of each array.
 
     Returns
     -------
@@ -189,7 +203,7 @@ def choose_steps(central_at, layout, x, selected, dtype, nu, seed):
     r0, rp = default_relative_step("central", dtype), e ** (1 / 4)
     lo = r0 / 256.0
     rho = np.full(len(layout.sizes), r0)
-    pilot = pilot_entries(layout, selected, seed)
+    pilot = pilot_entries(layout, selected, seed, magnitude)
     if pilot.size == 0:
         return rho[layout.array_of(selected)] * np.maximum(1.0, np.abs(x[selected])), rho, 0
     m = np.maximum(1.0, np.abs(x[pilot]))

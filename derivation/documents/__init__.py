@@ -4,10 +4,15 @@ r"""The document reader: check a Markdown/LaTeX derivation as written, step by s
 (`DocumentStep`: ``.line``, ``.latex``, ``.status``, ``.kind``, ``.reading``, ``.base``,
 ``.assumptions``, ``.counterexample``, ``.sizes``, ``.reason``, ``.repair``).
 
-Parts: ``reader`` (Markdown -> math with lines, markdown-it-py), ``segment`` (rows, chains),
-``notation`` (the readings: AST -> SymPy), ``ellipsis``, ``calculus``, ``rules``,
-``premises``, ``updates``, ``decide`` (proofs and repairs), ``steps`` (result types),
-``check`` (the driver). The seed ships here: `SEED_PATH`, `seed_text()`.
+Parts: ``reader`` (Markdown -> math with lines, markdown-it-py), ``segment`` (rows, chains,
+notations rewritten for the grammar), ``context`` (what the document defined; ``show``),
+``notation`` (the readings: AST -> SymPy), ``ellipsis`` (a_1 + … + a_n as a sum),
+``examples`` (x_j^{(k)} and quantities per training example), ``calculus`` (derivatives),
+``rules`` (what each statement is and what it is checked against), ``blocks`` (row patterns,
+vectors, underbrace names), ``premises``, ``updates``, ``garbles`` (readings that repair
+garbled text), ``decide`` (proofs for all sizes, quick confirmed refutations, repairs),
+``numeric`` (a prefilter), ``steps`` (result types), ``check`` (the driver), ``stepcheck``
+(the older hand-transcribed `check_steps`). The seed ships here: `SEED_PATH`, `seed_text()`.
 """
 
 from importlib import resources

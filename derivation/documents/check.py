@@ -16,8 +16,7 @@ import time
 import sympy
 
 from derivation.documents import decide as D
-from derivation.documents.notation import Context, Lowering, Quantity, Unreadable, \
-    family_key, key_text, show
+from derivation.documents.notation import Context, Lowering, Unreadable, family_key
 from derivation.documents.reader import MAX_CHARS, Math, read_math
 from derivation.documents.segment import normalise, statements, walk
 from derivation.documents.steps import DocumentCheck, DocumentStep
@@ -39,7 +38,7 @@ def check_document(text, *, timeout: float = 60.0) -> DocumentCheck:
         `MAX_CHARS` characters).
     timeout : float, default 60.0
         Seconds for the whole document; a step not reached in time is "unknown" with the
-        reason "time budget exhausted". Each identity check gets at most 5 s of it
+        reason "time budget exhausted". Each identity check gets at most 10 s of it
         (a repair attempt at most 2 s).
 
     Returns

@@ -28,6 +28,16 @@ _FUNCS = {"ln": sympy.log, "exp": sympy.exp, "sin": sympy.sin, "cos": sympy.cos,
           "sqrt": sympy.sqrt}
 
 
+def _defined(q) -> str:
+    """"y_i is the quantity defined on line 12 (e^(V_i)/Σ_{k=1}^{n} e^(V_k))"."""
+    text = f"{q.text} is the quantity defined on line {q.line}"
+    if isinstance(q.expr, sympy.Basic):
+        body = show(q.expr)
+        if len(body) <= 48:
+            text += f" ({body})"
+    return text
+
+
 def _text(node, source: str) -> str:
     return source[node.start:node.end] if node is not None else ""
 
@@ -158,7 +168,7 @@ class Lowering:
             return self.bound[node.base]
         q = self.ctx.defined(key, "scalar")
         if q is not None:
-            self.note(f"{q.text} is the quantity defined on line {q.line}")
+            self.note(_defined(q))
             return q.placeholder
         if self.ctx.defined(key, "function") is not None:
             raise Unreadable(f"the function {key_text(key)} written without an argument")
@@ -225,7 +235,7 @@ class Lowering:
         if q is not None and example is None:
             if len(idx) != len(q.params):
                 raise Unreadable(f"{self.text(node)}: {q.text} has {len(q.params)} indices")
-            self.note(f"{q.text} is the quantity defined on line {q.line}")
+            self.note(_defined(q))
             return q.placeholder[idx]
         if q is not None:
             raise Unreadable(f"{self.text(node)}: the defined {q.text} at an example index")

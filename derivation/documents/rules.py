@@ -7,7 +7,7 @@ import sympy
 from derivation.documents import decide as D
 from derivation.documents.calculus import claim_id, claim_key, true_derivative
 from derivation.documents.notation import Quantity, Unreadable, family_key, key_text, show
-from derivation.documents.segment import ORDER, chains, has_text, walk
+from derivation.documents.segment import ORDER, chains, has_text
 from derivation.documents.steps import DocumentStep
 from derivation.parsing import ast as A
 
@@ -322,6 +322,11 @@ def judge(r, step, lhs, rhs, *, repair=True):
         d2 = D.decide(r.ctx, lhs, rhs, r.budget, tuple(a for a, _ in relevant))
         if d2.status == "proved":
             step.assumptions = tuple(s for _, s in relevant)
+        elif d2.status == "refuted":
+            lines = ", ".join(str(s.line) for _, s in relevant)
+            d2.reason = (f"refuted also under the stated assumption"
+                         f"{'s' if len(relevant) > 1 else ''} on line {lines} (the "
+                         "counterexample satisfies it)")
         elif d2.status == "unknown" and d.status == "refuted":
             d2.reason = ("refuted without the stated assumption"
                          f"{'s' if len(relevant) > 1 else ''} (line "
@@ -332,6 +337,8 @@ def judge(r, step, lhs, rhs, *, repair=True):
     step.sizes = d.sizes
     if d.status == "refuted":
         step.counterexample = d.counterexample
+        if relevant:
+            step.reason = d.reason
         if repair:
             found = D.repairs(r.ctx, lhs, rhs, r.budget, r.remarks)
             if found is not None:

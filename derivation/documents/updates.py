@@ -8,7 +8,6 @@ import sympy
 
 from derivation.documents.notation import Unreadable, show
 from derivation.documents.steps import DocumentStep
-from derivation.parsing import ast as A
 
 __all__ = ["update_rule"]
 
@@ -64,7 +63,7 @@ def update_rule(r, math, items, ops):
         if var != bvar:
             if isinstance(var, sympy.Indexed) and isinstance(bvar, sympy.Indexed) \
                     and var.indices == bvar.indices:
-                value = value.xreplace({var.base: bvar.base}) if False else value.replace(
+                value = value.replace(
                     lambda a: isinstance(a, sympy.Indexed) and a.base == var.base,
                     lambda a: bvar.base[a.indices])
                 notes.insert(0, f"{show(var)} read as {show(bvar)}, the variable updated on "

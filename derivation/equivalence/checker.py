@@ -89,9 +89,9 @@ class Verdict:
     ----------
     status : {"proved", "refuted", "unknown"}
     counterexample : dict or None
-        Symbol -> exact Rational (or sympy Float for values computed from the
-        assumptions) where the sides differ; ``{}`` if both sides are constants;
-        None unless refuted.
+        Symbol (or ``Indexed`` atom such as ``w[1, 2]``, as given) -> exact Rational
+        (or sympy Float for values computed from the assumptions) where the sides
+        differ; ``{}`` if both sides are constants; None unless refuted.
     lhs_value, rhs_value : sympy.Rational, sympy.Float or None
         Both sides at the counterexample: exact Rationals when compared exactly,
         else 30 significant digits (midpoints of the confirming intervals).
@@ -100,7 +100,10 @@ class Verdict:
     assumptions : tuple of sympy.Eq
         The assumptions as given.
     reason : str
-        Human-readable explanation.
+        Human-readable explanation; for "unknown" it says why (e.g. "time budget
+        exhausted", "the assumptions are contradictory (...)").
+    ok : bool
+        True iff ``status == "proved"``.
     elapsed : float
         Seconds spent.
 

@@ -144,10 +144,11 @@ def typed_xreplace(expr, mapping, memo=None):
 def _real_symbol(atom):
     """A real Symbol standing for ``atom`` (a Symbol not known real, or an Indexed)."""
     facts = {"real": True}
-    for key in _KEPT:
-        value = getattr(atom, f"is_{key}")
-        if value is not None:
-            facts[key] = value
+    if atom.is_real is not False:  # (facts of a non-real atom would contradict real=True)
+        for key in _KEPT:
+            value = getattr(atom, f"is_{key}")
+            if value is not None:
+                facts[key] = value
     name = atom.name if isinstance(atom, sympy.Symbol) else sympy.sstr(atom)
     if isinstance(atom, sympy.Dummy):
         return sympy.Dummy(name, **facts)

@@ -123,8 +123,12 @@ def non_real_constant(expr):
     """
     if expr.has(sympy.I):
         return sympy.I
+    symbolic = {}  # node -> contains a symbol (computed bottom-up: linear, not quadratic)
+    for node in sympy.postorder_traversal(expr):
+        if node not in symbolic:
+            symbolic[node] = node.is_Symbol or any(symbolic.get(a, True) for a in node.args)
     for node in sympy.preorder_traversal(expr):
-        if node.free_symbols or not isinstance(node, sympy.Expr) or node.is_Rational:
+        if symbolic[node] or not isinstance(node, sympy.Expr) or node.is_Rational:
             continue
         real = node.is_extended_real
         if real is None:

@@ -206,7 +206,7 @@ class _Vocabulary:
 
 
 # -- derivatives --------------------------------------------------------------------------
-def differentiate(expr, wrt, *, ranges=None):
+def differentiate(expr, wrt, *, ranges=None, timeout=None):
     """The derivative d expr / d wrt, Kronecker-delta sums evaluated.
 
     Parameters
@@ -219,6 +219,9 @@ def differentiate(expr, wrt, *, ranges=None):
     ranges : dict, optional
         {index symbol: (low, high)}; Σ_k δ_{k,i} f_k = f_i needs low_k <= i <= high_k, which
         is read from these ranges (e.g. {i: (1, n), j: (1, m)}).
+    timeout : float, optional
+        Seconds; when given, the differentiation runs in a bounded worker process and
+        ``TimeoutError`` is raised when it does not finish in time (None: in-process).
 
     Returns
     -------
@@ -228,11 +231,28 @@ def differentiate(expr, wrt, *, ranges=None):
         Derivatives of sums over a bound variable that is also a free index of ``wrt`` are
         computed after renaming the bound variable, so Σ_i y_i ln p_i differentiated by
         w[i, j] is the true derivative, not a capture of i.
+
+    Raises
+    ------
+    TypeError
+        If expr is not an expression or wrt is not an array entry or a symbol.
+    TimeoutError
+        When ``timeout`` is given and the derivative is not done in time.
     """
     expr = _expr(expr, "expr")
     if not isinstance(wrt, (sympy.Indexed, sympy.Symbol)):
         raise TypeError(f"wrt must be an array entry like w[i, j] or a symbol, got {wrt!r}")
     ranges = _ranges(ranges)
+    if timeout is None:
+        return _differentiate(expr, wrt, ranges)
+    seconds = _timeout(timeout)
+    try:
+        return sums.rebuilt(bounded_call(_differentiate, (expr, wrt, ranges), seconds))
+    except BudgetExceeded:
+        raise TimeoutError(f"differentiate did not finish within {seconds:g} s") from None
+
+
+def _differentiate(expr, wrt, ranges):
     vocabulary = _Vocabulary([expr, wrt], ranges)
     work, target = vocabulary.to_work(expr), vocabulary.to_work(wrt)
     ranges = vocabulary.ranges
@@ -256,6 +276,43 @@ def _readable(expr):
         return expr
     rename = {b: sympy.Symbol(name, integer=True) for b, name in zip(bound, pool)}
     return expr.xreplace(rename)
+
+
+_SMALL = 3000   # nodes: inputs up to this size are read in-process, larger ones bounded
+
+
+def _small(exprs, limit=_SMALL) -> bool:
+    count = 0
+    for e in exprs:
+        for _ in sympy.preorder_traversal(e):
+            count += 1
+            if count > limit:
+                return False
+    return True
+
+
+def _bounded_if_large(func, args, exprs, seconds):
+    """func(*args) in-process for small inputs, else in a bounded worker (`seconds`)."""
+    if _small(exprs):
+        return func(*args)
+    return _rebuilt(bounded_call(func, args, max(seconds, 0.05)))
+
+
+def _rebuilt(result):
+    """SymPy parts of a worker's (tuple) result rebuilt with evaluation (`sums.rebuilt`)."""
+    if isinstance(result, tuple):
+        return tuple(_rebuilt(r) for r in result)
+    return sums.rebuilt(result) if isinstance(result, sympy.Basic) else result
+
+
+def _read(given, equations, ranges):
+    """(vocabulary, lhs, rhs, equations) in the working symbols."""
+    vocabulary = _Vocabulary(given + [e.lhs for e in equations] + [e.rhs for e in equations],
+                             ranges)
+    L, R = (vocabulary.to_work(e) for e in given)
+    eqs = tuple(sympy.Eq(vocabulary.to_work(e.lhs), vocabulary.to_work(e.rhs), evaluate=False)
+                for e in equations)
+    return vocabulary, L, R, eqs
 
 
 # -- route 1: for all sizes ---------------------------------------------------------------
@@ -304,17 +361,20 @@ def check_identity(lhs, rhs, *, assume=(), ranges=None, timeout=5.0) -> Identity
     given = [_expr(lhs, "lhs"), _expr(rhs, "rhs")]
     equations = _equations(assume)
     ranges = _ranges(ranges)
-    vocabulary = _Vocabulary(given + [e.lhs for e in equations] + [e.rhs for e in equations],
-                             ranges)
-    L, R = (vocabulary.to_work(e) for e in given)
-    eqs = tuple(sympy.Eq(vocabulary.to_work(e.lhs), vocabulary.to_work(e.rhs), evaluate=False)
-                for e in equations)
+    try:
+        vocabulary, L, R, eqs = _bounded_if_large(
+            _read, (given, equations, ranges), given + [e.lhs for e in equations]
+            + [e.rhs for e in equations], 0.3 * deadline.remaining())
+    except (BudgetExceeded, RuntimeError) as exc:
+        why = ("the input is too large to read within the budget"
+               if isinstance(exc, BudgetExceeded) else f"the input could not be read ({exc})")
+        return IdentityCheck("unknown", None, None, why, "none", deadline.elapsed())
     protected = set(vocabulary.sizes) | set(vocabulary.ranges)
     note = ""
     try:
-        proved, L, R, eqs = bounded_call(
+        proved, L, R, eqs = _rebuilt(bounded_call(
             _all_sizes, (L, R, eqs, vocabulary.ranges, protected),
-            _ROUTE1_SHARE * deadline.remaining())
+            _ROUTE1_SHARE * deadline.remaining()))
     except BudgetExceeded:
         note = "the all-sizes normal form did not finish in its share of the budget"
     except RuntimeError as exc:

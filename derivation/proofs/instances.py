@@ -58,26 +58,29 @@ def _entries(exprs):
 
 
 def expand_sums(expr):
-    """Every Sum with integer bounds written out term by term (innermost first; Karr's
-    convention for hi < lo, as SymPy's ``Sum``), without SymPy's ``doit`` and its
-    assumption queries. Sums with symbolic bounds stay."""
+    """Every Sum (and Product) with integer bounds written out term by term (innermost
+    first; Karr's convention for hi < lo, as SymPy's ``Sum`` and ``Product``), without
+    SymPy's ``doit`` and its assumption queries. Those with symbolic bounds stay."""
     if not expr.args or expr.is_Atom:
         return expr
     args = tuple(expand_sums(a) for a in expr.args)
     if args != expr.args:
         expr = expr.func(*args)
-    if not isinstance(expr, sympy.Sum):
+    if not isinstance(expr, (sympy.Sum, sympy.Product)):
         return expr
+    kind = type(expr)
+    combine = sympy.Add if kind is sympy.Sum else sympy.Mul
     f, limits = expr.function, list(expr.limits)
     while limits:
         var, lo, hi = limits[0]
         if not (lo.is_Integer and hi.is_Integer):
-            return sympy.Sum(f, *limits)
+            return kind(f, *limits)
         lo, hi = int(lo), int(hi)
         if hi >= lo:
-            f = sympy.Add(*[f.xreplace({var: sympy.Integer(v)}) for v in range(lo, hi + 1)])
-        else:                     # Σ_{lo}^{hi} = -Σ_{hi+1}^{lo-1} (0 when hi = lo - 1)
-            f = -sympy.Add(*[f.xreplace({var: sympy.Integer(v)}) for v in range(hi + 1, lo)])
+            f = combine(*[f.xreplace({var: sympy.Integer(v)}) for v in range(lo, hi + 1)])
+        else:                     # Karr: Σ_{lo}^{hi} = -Σ_{hi+1}^{lo-1}, Π_{lo}^{hi} = 1/Π_{hi+1}^{lo-1}
+            f = combine(*[f.xreplace({var: sympy.Integer(v)}) for v in range(hi + 1, lo)])
+            f = -f if kind is sympy.Sum else 1 / f
         limits = limits[1:]
         f = expand_sums(f)        # inner sums whose bounds were the variable just fixed
     return f

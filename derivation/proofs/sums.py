@@ -24,11 +24,21 @@ import sympy
 from sympy import Add, KroneckerDelta, Mul, Piecewise, Sum
 
 __all__ = ["canonical", "normal_form", "evaluate_deltas", "decide", "is_zero",
-           "solve_for_atom", "derivative", "evaluate_derivatives", "BOUND_PREFIX"]
+           "solve_for_atom", "derivative", "evaluate_derivatives", "rebuilt", "BOUND_PREFIX"]
 
 BOUND_PREFIX = "_s"          # names of canonical bound variables (_s0, _s1, ...)
 _ROUNDS = 6                  # rounds of the normal-form loop (each round is a fixpoint step)
 _RELATIONS = (sympy.Le, sympy.Lt, sympy.Ge, sympy.Gt)
+
+
+def rebuilt(expr):
+    """`expr` rebuilt bottom-up with SymPy's automatic evaluation (a tree that came back
+    from a bounded worker is rebuilt *without* it, keeping e.g. ``1*y`` inside a Sum)."""
+    if not isinstance(expr, sympy.Basic) or not expr.args or expr.is_Atom:
+        return expr
+    if isinstance(expr, (sympy.Indexed, sympy.IndexedBase)) and not expr.has(Sum):
+        return expr
+    return expr.func(*[rebuilt(a) for a in expr.args])
 
 
 def _bound(height: int) -> sympy.Symbol:
@@ -205,16 +215,26 @@ def _delta_products(expr):
     return expr.replace(lambda e: isinstance(e, Mul) and e.has(KroneckerDelta), rewrite)
 
 
+def _exp_products(expr):
+    """Π_k e^{f_k} = e^{Σ_k f_k} (SymPy's ``expand`` writes e^{Σ} as such a Product; both
+    follow Karr's convention for empty and reversed ranges)."""
+    if not expr.has(sympy.Product):
+        return expr
+    return expr.replace(lambda e: isinstance(e, sympy.Product) and isinstance(e.function, sympy.exp),
+                        lambda e: sympy.exp(Sum(e.function.args[0], *e.limits)))
+
+
 def normal_form(expr, ranges=None, *, power_exp: bool = False):
     """An exact normal form of `expr` for all sizes (see the module docstring).
 
     Rounds of: canonical bound names, Kronecker-delta sums, ``expand_log`` (positivity as
-    SymPy decides it), linearity of sums, ``expand``, e^a e^b = e^{a+b} (unless
+    SymPy decides it), linearity of sums, ``expand``, Π_k e^{f_k} = e^{Σ_k f_k},
+    e^a e^b = e^{a+b} (unless
     `power_exp`, which splits e^{a+b} = e^a e^b instead); until nothing changes.
     """
     ranges = ranges or {}
     for _ in range(_ROUNDS):
-        new = canonical(expr)
+        new = canonical(_exp_products(expr))
         new = evaluate_deltas(new, ranges)
         new = sympy.expand_log(new)
         new = _linear(new)

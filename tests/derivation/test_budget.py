@@ -269,7 +269,7 @@ def test_a_call_over_budget_kills_the_worker_and_its_grandchildren():
     seen = []
     watcher = _watch(lambda tree: any(depth == 2 for _, depth, _ in tree), seen, interrupt=False)
     with pytest.raises(BudgetExceeded):
-        worker.call(_nested_forever, (), 3.0)  # the worker runs a bounded grandchild
+        worker.call(_nested_forever, (), 1.5)  # the worker runs a bounded grandchild
     watcher.join()
     assert {depth for _, depth, _ in seen} == {1, 2}  # worker and its grandchild
     _assert_all_gone(seen)

@@ -94,6 +94,31 @@ def test_wall_time_never_exceeds_the_budget_plus_grace(lhs, rhs, timeout):
     assert time.monotonic() - start <= timeout + GRACE
 
 
+_big = st.sampled_from([97, 500, 999, 10 ** 4, 10 ** 9])
+_hostile_expr = st.one_of(
+    st.builds(lambda k: (x + y + 1) ** k, st.sampled_from([60, 200, 999])),
+    st.builds(lambda k: sympy.exp(k * x) + sympy.log(sympy.exp(k * y) + 1), _big),
+    st.builds(lambda k: sympy.sin(sympy.Integer(10) ** k * x) ** 2, st.sampled_from([20, 300, 800])),
+    st.builds(lambda n: sympy.Add(*sympy.symbols(f"a0:{n}", real=True)) ** 2, st.sampled_from([30, 90])),
+    st.builds(lambda k: sympy.Rational(10 ** k + 1, 10 ** k) * x, st.sampled_from([30, 300, 3000])),
+    st.builds(lambda d: sympy.Abs(x ** d - 3 * x ** (d // 2) + 7), st.sampled_from([999, 10 ** 4])),
+    st.just(sympy.log(sympy.log(sympy.log(sympy.exp(sympy.exp(sympy.exp(x))))))),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_hostile_expr, _hostile_expr, st.sampled_from([0.2, 0.5]))
+@pytest.mark.timeout(120)
+def test_wall_time_on_hostile_expressions_never_exceeds_the_budget_plus_grace(lhs, rhs, timeout):
+    calls = (lambda: equivalent(lhs, rhs, timeout=timeout),
+             lambda: confirm_counterexample(lhs, rhs, {x: 1, y: 2}, timeout=timeout),
+             lambda: refute(lhs, rhs, timeout=timeout))
+    for check in calls:
+        start = time.monotonic()
+        check()
+        assert time.monotonic() - start <= timeout + GRACE
+
+
 # ---- class 2: definedness is judged on the typed expression -----------------------------------
 def test_typed_square_of_a_root_is_not_refuted_where_it_has_no_real_value():
     typed = typed_pow(sympy.sqrt(x), 2)  # as typed: undefined for x < 0

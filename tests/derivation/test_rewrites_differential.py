@@ -159,3 +159,35 @@ def test_random_pairs_that_differ_at_a_point_are_never_proved(e1, e2, seed):
     assert verdict.status != "proved", f"{e1} vs {e2} differ at {point}: {verdict}"
     if verdict.status == "refuted":
         assert _differ_at(e1, e2, verdict.counterexample), f"{e1} vs {e2}: {verdict}"
+
+
+def _typed(e):
+    """``e`` rebuilt as typed: every node unevaluated (sqrt(x)**2 stays sqrt(x)**2)."""
+    if not e.args:
+        return e
+    args = [_typed(a) for a in e.args]
+    try:
+        return e.func(*args, evaluate=False)
+    except TypeError:
+        return e.func(*args)
+
+
+_typed_extend = st.one_of(
+    st.sampled_from(SYMBOLS).map(lambda s: sympy.Pow(sympy.sqrt(s), 2, evaluate=False)),
+    st.sampled_from(SYMBOLS).map(lambda s: sympy.exp(sympy.log(s), evaluate=False)),
+    st.sampled_from(SYMBOLS).map(lambda s: sympy.Mul(s, sympy.Pow(s, -1, evaluate=False),
+                                                     evaluate=False)),
+    st.sampled_from(SYMBOLS).map(lambda s: sympy.Pow(sympy.Pow(s, 2, evaluate=False),
+                                                     sympy.Rational(1, 2), evaluate=False)),
+)
+
+
+@PROPERTY
+@given(expressions, _typed_extend, st.sampled_from(["add", "mul"]))
+@pytest.mark.timeout(120)
+def test_typed_expressions_are_never_refuted_against_sympys_evaluation_of_them(e, piece, how):
+    typed = sympy.Add(_typed(e), piece, evaluate=False) if how == "add" else sympy.Mul(
+        _typed(e), piece, evaluate=False)
+    evaluated = sympy.sympify(sympy.srepr(typed))  # SymPy's automatic evaluation
+    verdict = _timed(typed, evaluated)
+    assert verdict.status != "refuted", f"{typed} vs {evaluated}: {verdict}"

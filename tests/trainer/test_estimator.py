@@ -200,11 +200,11 @@ def test_non_contiguous_integer_labels(blobs):
     assert model.predict(X).dtype.kind == "i"
 
 
-@pytest.mark.parametrize("method", ["batch", "sgd", "minibatch"])
+@pytest.mark.parametrize("method", ["lbfgs", "batch", "sgd", "minibatch"])
 def test_soft_label_rows_reach_the_soft_optimum(blobs, method):
     X, _, codes = blobs
     Y = np.eye(3)[codes] * 0.7 + 0.1  # soft rows summing to 1
-    model = SoftmaxRegression(method=method, random_state=0, max_epochs=300 if method == "batch" else 30).fit(X, Y)
+    model = SoftmaxRegression(method=method, random_state=0, max_epochs=300 if method in ("lbfgs", "batch") else 30).fit(X, Y)
     best = SoftmaxRegression(tol=1e-8, max_epochs=5000).fit(X, Y)
     assert model.loss_history_[-1] < loss(np.zeros((3, 4)), np.zeros(3), X, Y)
     assert model.loss_history_[-1] == pytest.approx(best.loss_history_[-1], rel=0.05)
@@ -276,7 +276,7 @@ def test_verbose_prints_progress(blobs, capsys):
     assert "epoch      1/20" in err and "epoch     20/20" in err and "loss" in err
 
 
-@pytest.mark.parametrize("method, kept", [("batch", 4), ("sgd", 5), ("minibatch", 5)])
+@pytest.mark.parametrize("method, kept", [("lbfgs", 4), ("batch", 4), ("sgd", 5), ("minibatch", 5)])
 def test_ctrl_c_keeps_last_good_weights(blobs, method, kept):
     X, y, _ = blobs
 

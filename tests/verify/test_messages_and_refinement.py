@@ -95,11 +95,11 @@ def test_refinement_never_loosens_the_first_pass_tolerance():
     a = np.array([1.01])
     tol1 = np.array([0.004])
     est, bound, status, calls, rough = refine(
-        central_at, {1.0: central_at(h, None)}, h, a, tol1 - 1e-3 * 1.01, tol1, 1e-3, 1e-12
+        central_at, {1.0: central_at(h, None)}, h, a, atol=tol1 - 1e-3 * 1.01, tol1=tol1, rtol=1e-3, nu=1e-12
     )
     assert status[0] == FAILED and abs(est[0] - 1.0) < 1e-9 and not rough[0]
     est, bound, status, calls, rough = refine(
-        central_at, {1.0: central_at(h, None)}, h, np.array([1.0]), tol1 - 1e-3, tol1, 1e-3, 1e-12
+        central_at, {1.0: central_at(h, None)}, h, np.array([1.0]), atol=tol1 - 1e-3, tol1=tol1, rtol=1e-3, nu=1e-12
     )
     assert status[0] == PASSED and bound[0] <= tol1[0]
 
@@ -152,8 +152,8 @@ def test_independent_entries_are_told_apart_from_unresolved_ones():
     g = lambda x: np.array([np.cos(x[0]), 2 * x[1], 0.0, 1e-13])  # noqa: E731
     r = check_gradient(f, g, np.array([0.3, 0.4, 0.5, 0.6]), names=["x"])
     assert r.ok and r.n_independent == 1 and r.n_unresolved == 1, str(r)
-    assert "1 of 4 entries: f does not depend on them" in str(r)
-    assert "1 of 4 entries are below the resolution of finite differences" in str(r)
+    assert "1 of 4 entries: f does not depend on them" in str(r) and "verified as zero (x[2])" in str(r)
+    assert "1 of 4 entries are below the resolution of finite differences" in str(r) and r.unresolved == ("x[3]",)
     # a claimed nonzero derivative where f does not depend is a failure
     r = check_gradient(f, lambda x: g(x) + np.array([0, 0, 0.5, 0]), np.array([0.3, 0.4, 0.5, 0.6]), names=["x"])
     assert not r.ok and r.worst.label == "x[2]"
