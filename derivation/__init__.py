@@ -18,6 +18,8 @@ _EXPORTS = {
     "read_latex": "derivation.parsing.latex",
     "equivalent": "derivation.equivalence.checker",
     "Verdict": "derivation.equivalence.checker",
+    "confirm_counterexample": "derivation.equivalence.confirm",
+    "refute": "derivation.equivalence.confirm",
     "SoftmaxModel": "derivation.model",
     "prove_gradients": "derivation.proofs.concrete",
     "GradientProof": "derivation.proofs.concrete",

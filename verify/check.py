@@ -337,7 +337,7 @@ def _check_entries(problem, opts, start):
             lambda hk, k: fd.central(problem.call, problem.work, problem.x[ent[k]], hk, problem.dtypes[ent[k]], ent[k]),
             {m: v[redo] for m, v in levels.items()},
             h[redo], a[redo], atol=atol_i[redo], tol1=first["tol"][redo], rtol=opts.rtol, nu=nu[redo],
-            floor=st.machine_eps(layout.dtype) * abs(problem.f0) / 8.0, eps=st.machine_eps(layout.dtype),
+            floor=st.machine_eps(layout.dtype) * max(1.0, abs(problem.f0)) / 8.0, eps=st.machine_eps(layout.dtype),
         )
         num = num.copy()
         num[redo] = est

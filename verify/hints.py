@@ -39,7 +39,8 @@ def _factor(a, n, tol):
     r = float(np.median(a[big] / n[big]))
     if not np.isfinite(r) or abs(r - 1.0) < 1e-3:
         return None
-    if np.all(np.abs(a - r * n) <= tol + 1e-3 * np.abs(a)):
+    # n's own error is scaled by r in r n
+    if np.all(np.abs(a - r * n) <= max(1.0, abs(r)) * tol + 1e-3 * np.abs(a)):
         return r
     return None
 
@@ -103,5 +104,6 @@ def hints(layout, idx, a, n, tol, failed):
                 out.insert(0, f"sign flipped {where}: analytic = -numeric")
             else:
                 why = _fraction(r)
-                out.insert(0, f"analytic = {r:.4g} × numeric {where}" + (f": {why}" if why else ""))
+                shown = f"{round(r):d}" if abs(r) >= 2 and abs(r - round(r)) <= 1e-3 * abs(r) else f"{r:.4g}"
+                out.insert(0, f"analytic = {shown} × numeric {where}" + (f": {why}" if why else ""))
     return out

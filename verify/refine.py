@@ -51,8 +51,8 @@ def refine(central_at, levels, h, a, *, atol, tol1, rtol, nu, floor=0.0, eps=2.0
     nu : float or ndarray (n,)
         Rounding noise of f (per entry).
     floor : float
-        Rounding noise of f's last rounding alone (eps |f| / 8): the level above which a
-        change of D counts for the smoothness test (a kink inflates the measured ``nu``).
+        Rounding of f's last operation alone (eps max(1, |f|) / 8): the smoothness test
+        counts the measured noise only up to 64x this (a kink inflates the measured ``nu``).
     eps : float
         Machine epsilon of the parameters' dtype.
 
@@ -122,9 +122,11 @@ def refine(central_at, levels, h, a, *, atol, tol1, rtol, nu, floor=0.0, eps=2.0
         with np.errstate(all="ignore"):
             d0 = np.abs(levels[0.5] - levels[1.0])
             d1 = np.abs(levels[0.25] - levels[0.5])
-            floor_d = KAPPA * np.sqrt(2.0) * central_noise(floor, 0.25 * h)
+            # the measured noise counts, up to 64x the final rounding (a kink near x inflates
+            # the noise table itself by orders of magnitude)
+            noise_d = KAPPA * np.sqrt(2.0) * central_noise(np.minimum(nu, 64.0 * floor), 0.25 * h)
             relative = np.sqrt(eps) * np.abs(levels[0.5])
-            rough = (d1 > 0.5 * d0) & (d1 > np.maximum(floor_d, relative))
+            rough = (d1 > 0.5 * d0) & (d1 > np.maximum(noise_d, relative))
         rough &= (status != PASSED) & (status != COARSE)
     return estimate, bound, status, calls, rough
 
