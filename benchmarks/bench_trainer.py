@@ -11,6 +11,18 @@
    LogisticRegression().fit (BLAS capped at one thread, and default threading);
 4. SGD: one epoch of trainer's vectorised one-example updates vs the textbook Python
    double loop over w_ij (the seed's pseudo-code), on digits;
+5. time to the optimum (issue 10): on digits, 30,000 x 300 x 10 and 100,000 x 784 x 10
+   (synthetic, see ``synthetic``), the time each solver needs to reach the objective gap
+   J - J* that scikit-learn's LogisticRegression() reaches at its defaults: the trainer's
+   default (lbfgs) with its row threads and with n_threads=1, Barzilai-Borwein gradient
+   descent, scikit-learn's lbfgs, torch.optim.LBFGS if installed; BLAS at one thread;
+6. sparse CSR (TF-IDF-like): the same comparison against scikit-learn on the same CSR, and
+   the extra peak memory of a fit against the size of the CSR arrays;
+7. Dask on a LocalCluster (2 worker processes): fit time against NumPy on the same data,
+   and the client process's memory during fit against the size of X (made on the workers).
+
+    python benchmarks/bench_trainer.py --only 5,6,7 [--no-big] [--dask-rows 400000]
+
 Timings are best-of-``repeats`` wall times (medians also shown); in sections 1 and 3 the
 configurations run round-robin (interleaved), so load from other processes on a shared
 machine hits all of them alike.
@@ -483,8 +495,11 @@ def section_sparse(repeats):
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
     nnz_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    n = int(y.max()) + 1
+    lbfgs_bytes = 2 * 10 * (n * X.shape[1] + n) * 8
     print(f"extra peak memory of a 5-pass fit: {peak / 2**20:.1f} MiB = {peak / nnz_bytes:.2f} x the CSR arrays "
-          f"({nnz_bytes / 2**20:.1f} MiB); never N x m")
+          f"({nnz_bytes / 2**20:.1f} MiB), of which the L-BFGS memory (10 pairs of W-sized vectors) is "
+          f"{lbfgs_bytes / 2**20:.1f} MiB; never N x m ({X.shape[0] * X.shape[1] * 8 / 2**20:.0f} MiB)")
 
 
 def _dask_fit_in_client(address, N, m, n, chunk, queue):

@@ -258,7 +258,10 @@ def _steps(problem, opts, idx, nu):
     if opts.method == "richardson":
         return st.default_relative_step("richardson", dtype) * np.maximum(1.0, np.abs(x)), 0
     h, _, calls = st.choose_steps(
-        problem.central_at, problem.layout, problem.x, idx, dtype=dtype, nu=nu, seed=opts.seed, magnitude=problem.g
+        problem.central_at, problem.layout, problem.x, idx, dtype=dtype, nu=nu, seed=opts.seed,
+        # float32 and below: half the pilot at the largest entries (the most curved ones set
+        # the step; float64's noise leaves refinement ample room, a random pilot is more accurate)
+        magnitude=problem.g if np.dtype(dtype).itemsize < 8 else None,
     )
     return h, calls
 

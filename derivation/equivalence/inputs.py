@@ -110,9 +110,13 @@ def assumption_items(assume):
 
 def check_timeout(timeout):
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f"timeout must be a positive finite number of seconds, got {timeout!r}")
+        raise TypeError(f"timeout must be a number of seconds, got {timeout!r:.80}")
+    try:
+        seconds = float(timeout)
+    except OverflowError:  # an int beyond float range
+        seconds = math.inf
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"timeout must be a positive finite number of seconds, got {timeout!r:.80}")
 
 
 def typed_xreplace(expr, mapping, memo=None):

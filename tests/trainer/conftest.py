@@ -25,3 +25,20 @@ def blobs():
     X = centers[codes] + rng.normal(size=(240, 4))
     y = np.array(["cat", "dog", "eel"])[codes]
     return X, y, codes
+
+
+@pytest.fixture(autouse=True)
+def _blas_one_thread(request):
+    """scikit-learn / SciPy reference fits at one BLAS thread: on a shared 2-core machine, a
+    multi-threaded OpenBLAS that spin-waits for busy cores made a 1 s reference fit take 20 s.
+    (The trainer caps BLAS itself; the test of that cap sees the default threading.)"""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    if "blas" in request.node.name:
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
