@@ -451,10 +451,22 @@ def check_candidate(text: str, *, n: int = 3, m: int = 2, wrt: str = "w", syntax
     if claim is None:
         return refuse("cannot read it as one formula", latex, notes, document)
     if claim.kind == "unreadable" or (claim.status == "unknown" and _unreadable(claim)):
-        return refuse(f"cannot read it: {claim.reason}", latex, notes, document, claim)
+        return refuse(f"cannot read it: {_own_positions(claim.reason, wrt)}", latex, notes,
+                      document, claim)
     status = claim.status if claim.status in ("proved", "refuted", "unknown") else "unknown"
     return CandidateCheck(status=status, latex=latex, document=document, step=claim,
                           notes=notes, elapsed=time.perf_counter() - start, **common)
+
+
+def _own_positions(reason: str, wrt: str) -> str:
+    """Positions in the reader's message count from the claim's left-hand side: make them
+    count from the start of the candidate."""
+    shift = len(f"{_CLAIM[wrt]} = ")
+
+    def move(mo):
+        at = int(mo[1]) - shift
+        return f"(at position {at} of the candidate)" if at >= 0 else mo[0]
+    return re.sub(r"\(at position (\d+)\)", move, reason or "")
 
 
 def _claim_step(document):

@@ -76,7 +76,7 @@ def _fact(label: str, value: str, *, math: bool = False) -> str:
     return f"<div><b>{html.escape(label)}:</b> {body}</div>"
 
 
-def _row(record: dict) -> str:
+def _row(record: dict, number: int) -> str:
     facts = []
     if record["reading"]:
         facts.append(_fact("reading", record["reading"]))
@@ -95,7 +95,8 @@ def _row(record: dict) -> str:
         facts.append(_fact("repair", record["repair"]))
     status = record["status"]
     mark = MARKS.get(status, "?")
-    return (f'<tr class="{html.escape(status)}"><td class="mark" title="{html.escape(status)}">'
+    return (f'<tr class="{html.escape(status)}" id="step-{number}">'
+            f'<td class="mark" title="{html.escape(status)}">'
             f"{mark}</td><td class=\"line\">line {html.escape(str(record['line']))}</td>"
             f'<td class="status">{html.escape(status)}</td>'
             f'<td class="formula">{_formula(record["latex"])}</td>'
@@ -127,7 +128,13 @@ def render_html(document, *, title: str = "derivation") -> str:
                f'{MARKS["proved"]} {c["proved"]} proved, {MARKS["refuted"]} {c["refuted"]} '
                f'refuted, {MARKS["unknown"]} {c["unknown"]} unknown, {MARKS["given"]} '
                f'{c["given"]} given</div>')
-    rows = "\n".join(_row(r) for r in record["steps"])
+    rows = "\n".join(_row(r, k) for k, r in enumerate(record["steps"], 1))
+    for status in ("refuted", "unknown"):  # where to look first: links to those rows
+        links = [f'<a href="#step-{k}">line {r["line"]}</a>'
+                 for k, r in enumerate(record["steps"], 1) if r["status"] == status]
+        if links:
+            summary += f'<div class="where">{status}: {", ".join(links)}</div>'
+
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
