@@ -65,11 +65,15 @@ def page():
 def test_page_has_summary_marks_and_mathml(page):
     assert page.startswith("<!DOCTYPE html>")
     summary = re.search(r'<div class="summary refuted">(.*?)</div>', page).group(1)
+    # links from the summary to the rows to look at first
+    assert '<div class="where">refuted: <a href="#step-4">line 8</a></div>' in page
+    assert '<div class="where">unknown: <a href="#step-5">line 9</a></div>' in page
+    assert 'id="step-4"' in page
     assert "REFUTED" in summary and "5 steps" in summary
     assert "1 proved" in summary and "1 refuted" in summary and "1 unknown" in summary
     assert "2 given" in summary
-    rows = re.findall(r'<tr class="(\w+)"><td class="mark"[^>]*>(.)</td><td class="line">line (\d+)',
-                      page)
+    rows = re.findall(r'<tr class="(\w+)" id="step-\d+"><td class="mark"[^>]*>(.)</td>'
+                      r'<td class="line">line (\d+)', page)
     assert rows == [("given", "\u00b7", "2"), ("given", "\u00b7", "4"), ("proved", "\u2713", "6"),
                     ("refuted", "\u2717", "8"), ("unknown", "?", "9")]
     assert page.count("<math") == 4  # four convertible formulas; the broken one is code
@@ -202,7 +206,7 @@ def test_chromium_renders_a_checked_example(tmp_path):
     dom = _browser(chromium, tmp_path, "--dump-dom", html_path.as_uri())
     assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
     text = dom.stdout.decode("utf-8")
-    rows = re.findall(r'<tr class="(\w+)">', text)
+    rows = re.findall(r'<tr class="(\w+)" id="step-\d+">', text)
     assert rows == [s.status for s in document.steps]
     # every formula of this example is plain LaTeX that latex2mathml converts
     assert len(re.findall(r"<math\b", text)) == len(document.steps)

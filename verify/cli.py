@@ -263,6 +263,11 @@ def print_document(out, record: dict) -> None:
             facts.append(f"repair: {s['repair']}")
         for fact in facts:
             out(f"{pad}{fact}")
+    for status in ("refuted", "unknown"):  # where to look first
+        lines = sorted({s["line"] for s in record["steps"] if s["status"] == status})
+        if lines:
+            out(f"{status} on line{'s' if len(lines) > 1 else ''} "
+                + ", ".join(str(n) for n in lines))
     code = record["exit_status"]
     out(f"=> {verdict_word(code, [s['status'] for s in record['steps']])} (exit {code})")
 

@@ -67,6 +67,7 @@ def entrywise_result(problem, opts, start, o):
         n_coarse=int(o["coarse"].sum()),
         coarse_bound=float(np.max(o["bound"][o["coarse"]], initial=0.0)),
         noise=float(np.max(o["nu"], initial=0.0)),
+        detectable=_detectable(layout, idx, a, tol_i, o["atol_i"]),
     )
 
 
@@ -130,6 +131,17 @@ def array_scale(layout, idx, a, num):
     for k in np.unique(arr):
         out[arr == k] = mag[arr == k].max()
     return out
+
+
+def _detectable(layout, idx, a, tol_i, atol_i):
+    """Per entry (structure of params): the relative error surely caught, (t_i + atol_i) / |a_i|.
+
+    inf where a_i = 0, NaN for entries not checked.
+    """
+    out = np.full(layout.size, np.nan)
+    with np.errstate(all="ignore"):
+        out[idx] = np.where(np.abs(a) > 0, (tol_i + atol_i) / np.abs(a), np.inf)
+    return layout.build(layout.split(out), plain=True)
 
 
 def _max_or_inf(v, finite):

@@ -12,7 +12,12 @@ T_i with an error bound B_i (truncation + KAPPA rounding standard deviations). T
 - **fail (confirmed)** if |a_i - T_i| - B_i > t_i for the estimate from steps <= h, and
   those central differences converge as h shrinks (each change at most half the one
   before, or at noise level): a table that has not reached its asymptotic regime can give
-  a precise-looking wrong estimate, which must not count as a counterexample;
+  a precise-looking wrong estimate, which must not count as a counterexample; or if the
+  estimate T'_i of the whole table (steps above h too, less rounding; bound B'_i) agrees with
+  that converging one within B_i + B'_i and |a_i - T'_i| - B'_i > min(t_i, rtol
+  max(|a_i|, |T'_i|) + B'_i): the error is then more than twice the refined bound plus the
+  relative tolerance (in float32 the first pass's rounding allowance in t_i can exceed a 1%
+  error that the refined estimate resolves);
 - **coarse**: after every step was tried, |a_i - T_i| <= t_i but B_i > t_i: the analytic
   value agrees with the best estimate *within the first-pass tolerance*, but that estimate
   is known only to +-B_i (f too curved for the chosen step and too noisy for smaller ones).
@@ -107,6 +112,15 @@ def refine(central_at, levels, h, a, *, atol, tol1, rtol, nu, floor=0.0, eps=2.0
                 down_est[act] = dx.estimate
                 bad = conv & (np.abs(a[act] - dx.estimate) - dx.bound > t) & ~ok
                 estimate[act[bad]], bound[act[bad]] = dx.estimate[bad], dx.bound[bad]
+                # the whole table (steps above h too: less rounding) confirms where the
+                # converging table of steps <= h agrees with it within both bounds, and the
+                # error exceeds twice its bound plus rtol (its bound replaces the first
+                # pass's rounding allowance; never a looser threshold than t)
+                err_full = np.abs(a[act] - full.estimate)
+                agree = conv & (np.abs(full.estimate - dx.estimate) <= full.bound + dx.bound)
+                thr = np.minimum(t, rtol * np.maximum(np.abs(a[act]), np.abs(full.estimate)) + full.bound)
+                bad_full = agree & (err_full - full.bound > thr) & ~ok & ~bad
+                bad |= bad_full
         status[act[ok]] = PASSED
         status[act[bad]] = FAILED
         undecided[act[ok | bad]] = False

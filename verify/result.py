@@ -90,6 +90,10 @@ class GradientCheckResult:
         Measured rounding noise (standard deviation) of one evaluation of f.
     independent, unresolved : tuple of str
         Labels of the first (up to 5) independent / unresolved entries.
+    detectable : same structure as params, or None
+        Per entry, the smallest relative error |e_i| / |g_i| that the check surely catches
+        there, (t_i + atol_i) / |g_i| (inf where g_i = 0, NaN where not checked); an entry with
+        ``detectable > 0.01`` is counted in ``n_insensitive``. None in random mode.
     n_coarse, coarse_bound : int, float
         Entries that agree with their refined estimate within the first-pass tolerance, but
         whose estimate is known only to +-bound (larger than that tolerance; the largest such
@@ -125,6 +129,7 @@ class GradientCheckResult:
     coarse_bound: float = 0.0
     independent: tuple = ()
     unresolved: tuple = ()
+    detectable: object = field(default=None, repr=False)
 
     def __bool__(self):
         return bool(self.ok)

@@ -108,15 +108,23 @@ def assumption_items(assume):
     return items
 
 
+def _short(value) -> str:
+    """``repr(value)`` cut to 80 characters (an int too long to print is described)."""
+    try:
+        return f"{value!r:.80}"
+    except ValueError:  # int beyond sys.get_int_max_str_digits()
+        return f"an int of about {int(value.bit_length() * 0.30103)} digits"
+
+
 def check_timeout(timeout):
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(f"timeout must be a number of seconds, got {timeout!r:.80}")
+        raise TypeError(f"timeout must be a number of seconds, got {_short(timeout)}")
     try:
         seconds = float(timeout)
     except OverflowError:  # an int beyond float range
         seconds = math.inf
     if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"timeout must be a positive finite number of seconds, got {timeout!r:.80}")
+        raise ValueError(f"timeout must be a positive finite number of seconds, got {_short(timeout)}")
 
 
 def typed_xreplace(expr, mapping, memo=None):

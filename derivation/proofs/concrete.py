@@ -54,7 +54,8 @@ def _lemma_forms(model: SoftmaxModel):
     v = _logit_symbols(model.n)
     J_v = cross_entropy(tuple(model.y), v)
     S_v = sympy.Add(*[sympy.exp(vk) for vk in v])
-    F_v = -sympy.Add(*[model.y[i] * v[i] for i in range(model.n)]) + model.label_sum() * sympy.log(S_v)
+    F_v = (-sympy.Add(*[model.y[i] * v[i] for i in range(model.n)])
+           + model.label_sum() * sympy.log(S_v))
     return J_v, F_v, v
 
 

@@ -197,6 +197,11 @@ class _Vocabulary:
                                    if isinstance(s, sympy.Symbol) and s.name in size_names},
                                   key=lambda s: s.name))
         self.ranges = {k: tuple(b.xreplace(forward) for b in r) for k, r in ranges.items()}
+        # free integer symbols that are neither sizes nor indices with a range
+        self.loose = tuple(sorted((forward.get(s, s) for s in whole.free_symbols
+                                   if isinstance(s, sympy.Symbol) and s.is_integer
+                                   and forward.get(s, s) not in self.sizes
+                                   and forward.get(s, s) not in self.ranges), key=str))
 
     def to_work(self, expr):
         return expr.xreplace(self.forward) if self.forward else expr
@@ -322,10 +327,18 @@ def _all_sizes(lhs, rhs, equations, ranges, protected):
     equations = tuple(sympy.Eq(sums.evaluate_derivatives(e.lhs, ranges),
                                sums.evaluate_derivatives(e.rhs, ranges), evaluate=False)
                       for e in equations)
+    claim_free = lhs.free_symbols | rhs.free_symbols
     substitutions = []
     for eq in equations:
         solved = sums.solve_for_atom(sums.normal_form(eq.lhs - eq.rhs, ranges), protected)
-        if solved is not None:
+        if solved is None:
+            continue
+        # an index of the assumption that is not in the claim: "for every" value in its range
+        universal = [k for k in solved[0].free_symbols if k in ranges and k not in claim_free]
+        if len(universal) == 1:
+            k = universal[0]
+            substitutions.append((*solved, k, tuple(sympy.sympify(b) for b in ranges[k])))
+        elif not universal:
             substitutions.append(solved)
     proved = sums.is_zero(lhs - rhs, ranges, substitutions)
     return proved, lhs, rhs, equations

@@ -78,12 +78,22 @@ def expand_sums(expr):
         lo, hi = int(lo), int(hi)
         if hi >= lo:
             f = combine(*[f.xreplace({var: sympy.Integer(v)}) for v in range(lo, hi + 1)])
-        else:                     # Karr: Σ_{lo}^{hi} = -Σ_{hi+1}^{lo-1}, Π_{lo}^{hi} = 1/Π_{hi+1}^{lo-1}
+        else:   # Karr: Σ_{lo}^{hi} = -Σ_{hi+1}^{lo-1}, Π_{lo}^{hi} = 1/Π_{hi+1}^{lo-1}
             f = combine(*[f.xreplace({var: sympy.Integer(v)}) for v in range(hi + 1, lo)])
             f = -f if kind is sympy.Sum else 1 / f
         limits = limits[1:]
         f = expand_sums(f)        # inner sums whose bounds were the variable just fixed
     return f
+
+
+def split_indices(lhs, rhs, equations, ranges):
+    """(claim indices, universal indices): an index free in an assumption but not in the
+    claim is "for every" value, so the assumption holds at each of them ("sum_i y_i^(k) = 1
+    for every example k"); the claim's own free indices are checked value by value."""
+    claim_free = lhs.free_symbols | rhs.free_symbols
+    universal = [k for k in ranges if k not in claim_free
+                 and any(k in e.free_symbols for e in equations)]
+    return [k for k in ranges if k in claim_free], universal
 
 
 def _instances(lhs, rhs, equations, ranges, sizes, values):
@@ -95,7 +105,15 @@ def _instances(lhs, rhs, equations, ranges, sizes, values):
     equations = [sympy.Eq(sums.canonical(e.lhs), sums.canonical(e.rhs), evaluate=False)
                  for e in equations]
     size_values = dict(zip(sizes, (sympy.Integer(v) for v in values)))
-    indices = list(ranges)
+    indices, universal = split_indices(lhs, rhs, equations, ranges)
+    for k in universal:
+        lo, hi = (sympy.sympify(b).xreplace(size_values) for b in ranges[k])
+        if not (lo.is_Integer and hi.is_Integer):
+            return "skip", f"the range {lo}..{hi} of {k} is not concrete"
+        equations = [inst for e in equations
+                     for inst in ([e.xreplace({k: sympy.Integer(v)})
+                                   for v in range(int(lo), int(hi) + 1)]
+                                  if k in e.free_symbols else [e])]
     spans = []
     for k in indices:
         lo, hi = (sympy.sympify(b).xreplace(size_values) for b in ranges[k])
@@ -177,10 +195,8 @@ def check_at_sizes(lhs, rhs, equations, vocabulary, deadline):
     by `equivalent`.
     """
     sizes, ranges = vocabulary.sizes, vocabulary.ranges
-    indices = list(ranges)
-    loose = {s for e in (lhs, rhs, *(side for eq in equations for side in eq.args))
-             for s in e.free_symbols if isinstance(s, sympy.Symbol) and s.is_integer
-             and s not in sizes and s not in ranges}
+    indices, _ = split_indices(lhs, rhs, equations, ranges)
+    loose = vocabulary.loose      # computed when the input was read (bounded for large ones)
     method = "every instance at concrete sizes: exact normal form, else a confirmed search"
     if loose:
         names = ", ".join(sorted(map(str, loose)))
@@ -229,7 +245,8 @@ def check_at_sizes(lhs, rhs, equations, vocabulary, deadline):
             if verdict.status == "refuted":
                 counterexample = dict(zip(sizes, (sympy.Integer(v) for v in values)))
                 counterexample.update(zip(indices, (sympy.Integer(v) for v in point)))
-                counterexample.update({back.get(s, s): v for s, v in verdict.counterexample.items()})
+                counterexample.update({back.get(s, s): v
+                                       for s, v in verdict.counterexample.items()})
                 reason = (f"refuted at {where}: {verdict.reason}" if where
                           else f"refuted: {verdict.reason}")
                 sizes_seen = tuple(checked) + (dict(zip(sizes, values)),)

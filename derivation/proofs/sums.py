@@ -24,21 +24,31 @@ import sympy
 from sympy import Add, KroneckerDelta, Mul, Piecewise, Sum
 
 __all__ = ["canonical", "normal_form", "evaluate_deltas", "decide", "is_zero",
-           "solve_for_atom", "derivative", "evaluate_derivatives", "rebuilt", "BOUND_PREFIX"]
+           "solve_for_atom", "derivative", "evaluate_derivatives", "rebuilt",
+           "substitute_for_every", "BOUND_PREFIX"]
 
 BOUND_PREFIX = "_s"          # names of canonical bound variables (_s0, _s1, ...)
 _ROUNDS = 6                  # rounds of the normal-form loop (each round is a fixpoint step)
 _RELATIONS = (sympy.Le, sympy.Lt, sympy.Ge, sympy.Gt)
 
 
-def rebuilt(expr):
+def rebuilt(expr, _memo=None):
     """`expr` rebuilt bottom-up with SymPy's automatic evaluation (a tree that came back
-    from a bounded worker is rebuilt *without* it, keeping e.g. ``1*y`` inside a Sum)."""
+    from a bounded worker is rebuilt *without* it, keeping e.g. ``1*y`` inside a Sum).
+    Shared subtrees are rebuilt once (memo by identity), so the cost is linear in the
+    number of distinct nodes."""
+    memo = {} if _memo is None else _memo
     if not isinstance(expr, sympy.Basic) or not expr.args or expr.is_Atom:
         return expr
-    if isinstance(expr, (sympy.Indexed, sympy.IndexedBase)) and not expr.has(Sum):
-        return expr
-    return expr.func(*[rebuilt(a) for a in expr.args])
+    hit = memo.get(id(expr))
+    if hit is not None and hit[0] is expr:
+        return hit[1]
+    if isinstance(expr, sympy.IndexedBase):
+        result = expr
+    else:
+        result = expr.func(*[rebuilt(a, memo) for a in expr.args])
+    memo[id(expr)] = (expr, result)
+    return result
 
 
 def _bound(height: int) -> sympy.Symbol:
@@ -220,8 +230,10 @@ def _exp_products(expr):
     follow Karr's convention for empty and reversed ranges)."""
     if not expr.has(sympy.Product):
         return expr
-    return expr.replace(lambda e: isinstance(e, sympy.Product) and isinstance(e.function, sympy.exp),
-                        lambda e: sympy.exp(Sum(e.function.args[0], *e.limits)))
+    def is_exp_product(e):
+        return isinstance(e, sympy.Product) and isinstance(e.function, sympy.exp)
+
+    return expr.replace(is_exp_product, lambda e: sympy.exp(Sum(e.function.args[0], *e.limits)))
 
 
 def normal_form(expr, ranges=None, *, power_exp: bool = False):
@@ -275,10 +287,37 @@ def solve_for_atom(difference, protected=()):
     return None
 
 
+def substitute_for_every(expr, atom, value, index, span, _bound=None):
+    """atom(t) -> value(t) inside every sum over t whose range is ``span``, for an assumption
+    atom(index) = value(index) stated for every index in ``span`` (e.g. Σ_i y_{i,k} = 1 for
+    every example k = 1..N, used inside Σ_{k=1}^{N}). Only where the summation variable's
+    range equals the index's range, so the assumption holds at every value it takes."""
+    bound = _bound or {}
+    if not expr.args or expr.is_Atom:
+        return expr
+    if expr.func == atom.func:
+        for t in bound:
+            if expr == atom.xreplace({index: t}):
+                return value.xreplace({index: t})
+    if isinstance(expr, Sum):
+        inner = dict(bound)
+        for var, lo, hi in expr.limits:
+            if sympy.expand(lo - span[0]) == 0 and sympy.expand(hi - span[1]) == 0:
+                inner[var] = True
+            else:
+                inner.pop(var, None)
+        f = substitute_for_every(expr.function, atom, value, index, span, inner)
+        return expr if f is expr.function else Sum(f, *expr.limits)
+    args = tuple(substitute_for_every(a, atom, value, index, span, bound) for a in expr.args)
+    return expr if args == expr.args else expr.func(*args)
+
+
 def is_zero(expr, ranges=None, substitutions=()) -> bool:
-    """True only when `expr` is exactly 0 in normal form, after the (atom, value) pairs of
-    ``substitutions`` (assumed equalities) are put in; first with e^{a+b} kept whole, then
-    with e^{a+b} = e^a e^b. False means "not shown", never "false"."""
+    """True only when `expr` is exactly 0 in normal form, after the substitutions
+    (assumed equalities: (atom, value) pairs, or (atom, value, index, span) for an
+    assumption stated for every index in span, see `substitute_for_every`) are put in;
+    first with e^{a+b} kept whole, then with e^{a+b} = e^a e^b. False means "not shown",
+    never "false"."""
     # e^{a+b} = e^a e^b is tried only without sums in exponents (SymPy would turn e^{Σ} into
     # a Product of exponentials, a form nothing here simplifies)
     split = not any(e.args[0].has(Sum) for e in expr.atoms(sympy.exp))
@@ -288,9 +327,11 @@ def is_zero(expr, ranges=None, substitutions=()) -> bool:
             if form == 0:
                 return True
             changed = False
-            for atom, value in substitutions:
-                if form.has(atom):
-                    form = normal_form(form.xreplace({atom: value}), ranges, power_exp=power_exp)
+            for atom, value, *universal in substitutions:
+                new = (substitute_for_every(form, atom, value, *universal) if universal
+                       else form.xreplace({atom: value}) if form.has(atom) else form)
+                if new != form:
+                    form = normal_form(new, ranges, power_exp=power_exp)
                     changed = True
             if not changed:
                 break

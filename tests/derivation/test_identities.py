@@ -42,7 +42,8 @@ def _instance_values(check, lhs, rhs):
 
 
 def test_seed_derivative_proved_for_all_sizes():
-    check = check_identity(Derivative(J, w[i, j]), -x[j] * (y[i] - p_i * Y), ranges=RANGES, timeout=BUDGET)
+    check = check_identity(Derivative(J, w[i, j]), -x[j] * (y[i] - p_i * Y), ranges=RANGES,
+                           timeout=BUDGET)
     assert isinstance(check, IdentityCheck)
     assert check.status == "proved" and check.ok and check.sizes is None
     assert check.counterexample is None and check.elapsed > 0
@@ -61,7 +62,8 @@ def test_differentiate_agrees_with_sympy_at_a_concrete_size():
 
 
 def test_lemma_and_ellipsis_steps():
-    # -[y_1 (V_1 - ln V) + ... + y_n (V_n - ln V)] = -[(y_1 V_1 + ... + y_n V_n) - ln V (y_1 + ... + y_n)]
+    # -[y_1 (V_1 - ln V) + ... + y_n (V_n - ln V)]
+    #     = -[(y_1 V_1 + ... + y_n V_n) - ln V (y_1 + ... + y_n)]
     lhs = -Sum(y[k] * (V(k) - log(S)), (k, 1, n))
     rhs = -(Sum(y[k] * V(k), (k, 1, n)) - log(S) * Sum(y[k], (k, 1, n)))
     assert check_identity(J, lhs, timeout=BUDGET).status == "proved"
@@ -256,7 +258,7 @@ def _nested(depth):
 @pytest.mark.parametrize("lhs, rhs", [
     (Sum(x[k], (k, 1, 10 ** 7)), Sum(x[k], (k, 2, 10 ** 7)) + x[1]),     # ten million terms
     (Sum(exp(x[k]) ** (10 ** 9), (k, 1, n)) ** 7, Sum(exp(x[k]), (k, 1, n)) ** 7),
-    (Derivative(_nested(40), w[1]), 0),                    # the derivative doubles per level
+    (_nested(40), 0),                       # a shared tree of 2^40 nodes as a tree
     (sympy.Add(*[exp(w[t] * x[t]) for t in range(1, 3000)]), 0),      # a large input
 ])
 def test_the_budget_holds_whatever_the_input(lhs, rhs):
@@ -292,3 +294,39 @@ def test_sympys_own_rewrites_are_never_refuted(rewrite):
         assert check.status != "refuted", (expr, check.reason)
         # (SymPy's expand writes e^{sum} as a Product of exponentials: normalised back)
         assert check.status == "proved" and check.sizes is None, (expr, check.reason)
+
+
+def _batch():
+    """Mean cross-entropy over N examples (superscript k), its gradient, the assumption."""
+    q = sympy.Symbol("q", integer=True)
+
+    def logit(a, e):
+        return Sum(w[a, l] * x[l, e], (l, 1, m)) + b[a]
+
+    def prob(a, e):
+        return exp(logit(a, e)) / Sum(exp(logit(q, e)), (q, 1, n))
+
+    J_batch = Sum(-Sum(y[q, k] * log(prob(q, k)), (q, 1, n)), (k, 1, N)) / N
+    grad = Sum((prob(i, k) - y[i, k]) * x[j, k], (k, 1, N)) / N
+    return J_batch, grad, Eq(Sum(y[q, k], (q, 1, n)), 1)
+
+
+def test_an_assumption_for_every_example_is_used_inside_the_sum_over_examples():
+    J_batch, grad, one_hot = _batch()
+    ranges = {i: (1, n), j: (1, m), k: (1, N)}      # k is free only in the assumption
+    proved = check_identity(Derivative(J_batch, w[i, j]), grad, ranges=ranges,
+                            assume=[one_hot], timeout=BUDGET)
+    assert proved.status == "proved" and proved.sizes is None
+    assert check_identity(Derivative(J_batch, w[i, j]), grad, ranges=ranges,
+                          timeout=BUDGET).status == "refuted"
+    summed = check_identity(Derivative(J_batch, w[i, j]), N * grad, ranges=ranges,
+                            assume=[one_hot], timeout=BUDGET)
+    assert summed.status == "refuted" and summed.counterexample[N] >= 2
+
+
+def test_an_assumption_for_every_example_is_not_used_beyond_its_range():
+    # stated for k = 1..N - 1 only: the example k = N is unconstrained
+    J_batch, grad, one_hot = _batch()
+    check = check_identity(Derivative(J_batch, w[i, j]), grad, assume=[one_hot],
+                           ranges={i: (1, n), j: (1, m), k: (1, N - 1)}, timeout=BUDGET)
+    assert check.status == "refuted"

@@ -111,6 +111,7 @@ def test_text_output_shows_line_mark_reading_base_and_counterexample(stub, deriv
     assert "reason: no proof in time" in out and "repair: holds under sum_i y_i = 1" in out
     assert "proved for all sizes" in out
     assert "1 proved, 1 refuted, 1 unknown, 1 given" in lines[0]
+    assert lines[-3:] == ["refuted on line 6", "unknown on line 7", "=> REFUTED (exit 1)"]
 
 
 def test_ascii_marks(stub, derivation_file, capsys):
