@@ -25,12 +25,13 @@ from verify import steps as st
 from verify._params import ParamLayout
 from verify.arrays import as_numpy, is_foreign
 from verify.outcome import array_scale, entrywise_result
-from verify.refine import COARSE, PASSED, refine
+from verify.refine import COARSE, FAILED, PASSED, refine
 from verify.result import Entry, GradientCheckError, GradientCheckResult  # noqa: F401  (public here)
 
 __all__ = ["check_gradient", "assert_gradient", "GradientCheckError", "GradientCheckResult", "Entry"]
 
 _INDEPENDENCE_PROBE = 1024.0  # second probe step for "f does not depend on the entry", in h
+SCREEN = 0.5  # entries with |a - n| > SCREEN t_i are refined (confirmed failures only count)
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,11 @@ def _check_entries(problem, opts, start):
     status = np.full(len(idx), PASSED)
     bound = np.zeros(len(idx))  # refined estimates' error bounds (0: first pass)
     rough = np.zeros(len(idx), dtype=bool)
-    redo = np.flatnonzero(~(first["ratio"] <= 1.0) & first["finite"])
+    flagged = ~(first["ratio"] <= 1.0) & first["finite"]
+    # suspicious: within tolerance but beyond SCREEN of it (an error the first pass's rounding
+    # allowance may hide); refined too, and failed only where refinement confirms the error
+    suspicious = (first["ratio"] > SCREEN) & ~flagged & (opts.atol is None) & (method == "central")
+    redo = np.flatnonzero(flagged | suspicious)
     if redo.size and levels is not None:
         ent = idx[redo]
         est, bound[redo], status[redo], calls, rough[redo] = refine(
@@ -343,10 +348,14 @@ def _check_entries(problem, opts, start):
             floor=st.machine_eps(layout.dtype) * max(1.0, abs(problem.f0)) / 8.0, eps=st.machine_eps(layout.dtype),
         )
         num = num.copy()
-        num[redo] = est
+        keep = suspicious[redo] & (status[redo] != FAILED)  # not confirmed: the first pass stands
+        num[redo] = np.where(keep, num[redo], est)
+        bound[redo[keep]] = 0.0
+        rough[redo[keep]] = False
+        status[redo[keep]] = PASSED
         n_evals += calls
-    elif redo.size:
-        status[redo] = -1
+    elif flagged.any():
+        status[flagged] = -1
     independent, calls = _independent(problem, idx, h, a, values)
     n_evals += calls
     judged = tol.judge(a, num, atol_i, opts.rtol)
