@@ -267,10 +267,10 @@ class CommandsMixin(NamesMixin):
             power = self.script(op)
             if _is_minus_one(power) and func in _INVERTIBLE:
                 func, power = _INVERTIBLE[func], None
-            elif isinstance(power, A.Neg):
+            elif not _plain_power(power):  # \sin^{-2}, \sin^{(-1)}, f^{(n)}: readings disagree
                 raise self.err(op, f"\\{func}^{{{self.src.text[power.start:power.end]}}} is "
-                                   f"ambiguous (a negative power of {func}): write "
-                                   f"\\frac{{1}}{{\\{func} x}} or (\\{func} x)^{{-1}}")
+                                   f"ambiguous (a negative or bracketed power of {func}): "
+                                   f"write \\frac{{1}}{{\\{func} x}} or (\\{func} x)^{{-1}}")
         u = self.tok
         args, parens = None, True
         if u.kind == "open" and u.text != "|":
@@ -387,6 +387,19 @@ class CommandsMixin(NamesMixin):
         else:
             node = A.Rows(rows=rows, row_spans=spans, env=name, start=t.pos, end=close.end)
         return self.postfix(node) if name in MATRIX_ENVS else node
+
+
+def _plain_power(node: A.Node) -> bool:
+    """A power of a function read as a power: numbers and letters, no sign, no brackets."""
+    if isinstance(node, (A.Number, A.Name, A.Word)):
+        return True
+    if isinstance(node, A.Group):
+        return node.delim == "{" and _plain_power(node.body)
+    parts = {A.Mul: "factors", A.Div: ("num", "den"), A.Pow: ("base", "exp")}.get(type(node))
+    if parts is None:
+        return False
+    items = getattr(node, parts) if isinstance(parts, str) else [getattr(node, a) for a in parts]
+    return all(_plain_power(item) for item in items)
 
 
 def _is_minus_one(node: A.Node) -> bool:

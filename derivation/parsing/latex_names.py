@@ -13,6 +13,12 @@ from __future__ import annotations
 from derivation.parsing import ast as A
 from derivation.parsing.latex_tokens import GREEK, Tok
 
+# upright letters with a fixed meaning (ISO 80000-2) that is not a real variable
+_UPRIGHT = {"i": "is the imaginary unit: only real values are supported (write i for a real "
+                 "variable named i)",
+            "j": "is the imaginary unit: only real values are supported (write j for a real "
+                 "variable named j)",
+            "d": "is a differential: write a derivative as \\frac{\\mathrm{d}}{\\mathrm{d}x} f"}
 _FONTS = {"mathbf": "bold", "boldsymbol": "bold", "mathbb": "bb", "mathcal": "cal"}
 _TEXT = frozenset("text textrm textit textbf textsf mbox".split())
 # one-word prose that is never a variable's name
@@ -141,6 +147,12 @@ class NamesMixin:
             return A.Number(text=t.text, start=t.pos, end=t.end)
         if t.kind == "letter" or (t.kind == "cmd" and t.text in GREEK):
             self.take()
+            u = self.tok  # x^ab: TeX shows x^a b, the writer may mean x^{ab}
+            if (t.kind == "letter" and u.kind in ("letter", "num") and u.pos == t.end
+                    and op.text != "**"):
+                raise self.err(u, f"x^{t.text}{u.text} shows as x^{t.text} followed by "
+                                  f"{u.text} in TeX: write x^{{{t.text}{u.text}}} or "
+                                  f"x^{t.text} {u.text}")
             return A.Name(base=t.text, start=t.pos, end=t.end)
         if t.kind in ("+", "-") and op.text == "**":
             return self.signed_factor()
@@ -157,6 +169,9 @@ class NamesMixin:
                 raise self.err(t, f"\\operatorname{{{t.arg}}} must name a function (letters)")
             return self.call(t, word.rstrip("*"))
         if t.text in _FONTS:
+            if t.text == "mathbb" and word == "E":
+                raise self.err(t, "\\mathbb{E} is an expectation, not supported: write the "
+                                  "sum or integral it stands for")
             if not (len(word) == 1 and word.isalpha()) and word.lstrip("\\") not in GREEK:
                 raise self.err(t, f"\\{t.text}{{{t.arg}}}: only one letter is read")
             return self.decorated(word.lstrip("\\"), t.pos, accent=_FONTS[t.text])
@@ -166,6 +181,8 @@ class NamesMixin:
             raise self.err(t, f"\\{t.text}{{{t.arg}}} must contain a name (letters only)")
         if word in self.FUNCTION_NAMES:
             return self.call(t, word)
+        if word in _UPRIGHT and t.text not in _TEXT:
+            raise self.err(t, f"\\{t.text}{{{word}}} {_UPRIGHT[word]}")
         return self.decorated(word, t.pos)
 
     def accented(self, t: Tok, accent: str, allow_power: bool = True) -> A.Node:

@@ -7,10 +7,16 @@ context is refused with a message saying what to write instead:
   -> "w_1,12", ``y'_i``/``y_i'``/``y^{\prime}_i`` -> "y'_i", ``\hat{y}_i`` -> "yhat_i" (SymPy's own
   spelling, printed back as ``\hat{y}_{i}``), ``\lambda`` -> "lamda"; ``e`` is Euler's number,
   ``\pi`` is pi, ``E`` is a variable (a symbol named "E", never Euler's number);
-- a name followed by a bracket, ``\sigma(z)``, is a product (the name is a variable here); a
+- a name followed by a bracket, ``x(x+1)``, is a product, except for the letters that name
+  functions by convention (``f(x)``, ``\sigma(z)``, ``\Gamma(x)``, ``\phi(x)``: refused, write
+  ``\cdot`` for a product); a
   known function (``\ln``, ``\exp``, ``\sin``, ``\text{sigmoid}``) is applied; an unknown one
   (``\operatorname{sgn}(x)``) or a vector function (``\text{softmax}(V)_i``) is refused;
-- ``x^{(k)}`` (a bracketed index as superscript) is refused: it names the k-th example;
+- ``x^{(k)}`` (a bracketed index as superscript) is refused: it names the k-th example; so are
+  ``x^T`` (a transpose?), ``|a|b|c|`` (|a|·b·|c| or |a·|b|·c|?), two numbers side by side
+  (``1\,000``, ``1.2.3``: a digit group?) and factors after a derivative's operand
+  (``\frac{d}{dx} \sin x \cos x``: does it apply to cos x too?), a fraction that looks like
+  a derivative but is not one (``\frac{d}{dx^2}``);
 - ``\sum_{k=1}^{3} x_k`` with numeric bounds is written out (x_1 + x_2 + x_3, at most
   ``MAX_SUM_TERMS`` terms); symbolic bounds, ``\sum_i`` and ellipses (``a_1 + \dots + a_n``) are
   refused (the document reader, ``derivation.check_document``, reads them);
@@ -47,6 +53,9 @@ MAX_DERIVATIVE_NODES = 1000  # size of a derivative's result, checked after each
 MAX_DERIVATIVE_ORDER = 4  # total order of one derivative
 GREEK_NAME = {"lambda": "lamda", "Lambda": "Lamda"}  # SymPy's spelling (lambda is a keyword)
 _VECTOR_FUNCTIONS = frozenset({"softmax", "argmax", "argmin", "logsumexp", "diag", "tr", "det"})
+# names that are functions by convention: f(x), \sigma(z), \Gamma(x), \phi(x) are refused
+_FUNCTION_LETTERS = frozenset("f g h F G H sigma phi varphi Phi psi Psi Gamma zeta theta Theta "
+                              "delta eta".split())
 _DOCUMENT = "check it in a derivation with derivation.check_document"
 
 
@@ -142,9 +151,44 @@ class Lowering:
         return domain.neg(self.expr(node.arg))
 
     def lower_Mul(self, node: A.Mul) -> sympy.Expr:
+        self.check_product(node)
         return domain.mul(self.expr(f) for f in node.factors)
 
+    def check_product(self, node: A.Mul) -> None:
+        """Refuse products whose reading the conventions do not fix (module docstring)."""
+        factors = node.factors
+        explicit = (False, *node.explicit[1:], *[False] * len(factors))
+        bars = [k for k, f in enumerate(factors)
+                if isinstance(f, A.Abs) and self.src.text.startswith("|", f.start)]
+        if any(b - a > 1 for a, b in zip(bars, bars[1:])):
+            raise self.err(node, f"{self.quote(node)!r} is ambiguous: |a|b|c| is |a|·b·|c| or "
+                                 f"|a·|b|·c|; write \\left| ... \\right| or brackets")
+        for k, (f, g) in enumerate(zip(factors, factors[1:]), 1):
+            if isinstance(f, A.Derivative):
+                raise self.err(g, f"{self.quote(node)!r}: does the derivative apply to "
+                                  f"{self.quote(g)!r} too? (the conventions disagree) write "
+                                  f"the operand in brackets, \\frac{{d}}{{dx}}(...), and put "
+                                  f"other factors before the operator")
+            if isinstance(f, A.Number) and isinstance(g, A.Number) and not explicit[k]:
+                raise self.err(g, f"{self.quote(node)!r}: two numbers side by side (a digit "
+                                  f"group as in 1\\,000, or a product?): write one number, "
+                                  f"or \\cdot between them")
+            if (isinstance(f, A.Name) and not explicit[k] and isinstance(g, A.Group)
+                    and g.delim == "(" and f.base in _FUNCTION_LETTERS):
+                raise self.err(g, f"{self.quote(f)}(...) is ambiguous: {self.quote(f)} applied "
+                                  f"to the bracket, or {self.quote(f)} times it? write "
+                                  f"{self.quote(f)} \\cdot (...) for a product, or the "
+                                  f"function's formula")
+
     def lower_Div(self, node: A.Div) -> sympy.Expr:
+        if _leading_d(node.num) and _leading_d(node.den):
+            raise self.err(node, f"{self.quote(node)!r} looks like a derivative but is not "
+                                 f"one: write \\frac{{d^n}}{{dx^n}} f or \\frac{{d f}}{{dx}}")
+        last = node.num.factors[-1] if isinstance(node.num, A.Mul) else node.num
+        if node.slash and isinstance(last, A.Call) and not last.parens:
+            raise self.err(node, f"{self.quote(node)!r} is ambiguous: is the division inside "
+                                 f"\\{last.func}'s argument? write \\{last.func}(...) with "
+                                 f"brackets, or \\frac")
         num, den = self.expr(node.num), self.expr(node.den)
         return domain.mul([num, power(self.src, node.start, den, sympy.S.NegativeOne)])
 
@@ -161,6 +205,10 @@ class Lowering:
                                  f"a power, or the {exp.base}-th example? (the conventions "
                                  f"disagree) write ^{{({exp.base})}} and {_DOCUMENT}, or "
                                  f"brackets around the power")
+        if isinstance(exp, A.Name) and exp.base == "T" and not (exp.sub or exp.primes
+                                                                 or exp.accent):
+            raise self.err(node, f"{self.quote(node)!r}: a transpose or a power with exponent "
+                                 f"T? (the conventions disagree) name the exponent otherwise")
         self.nest.enter(node.start)
         exponent = self.expr(exp)
         self.nest.leave()
@@ -294,6 +342,14 @@ class Lowering:
     def lower_Matrix(self, node: A.Matrix) -> sympy.Expr:
         raise self.err(node, f"matrix environments ({node.env}) are not supported in a "
                              f"standalone formula: {_DOCUMENT}")
+
+
+def _leading_d(node: A.Node) -> bool:
+    """Does ``node`` start with the plain letter d (``d``, ``d^2``, ``d x^2``)?"""
+    while isinstance(node, (A.Mul, A.Pow)):
+        node = node.factors[0] if isinstance(node, A.Mul) else node.base
+    return isinstance(node, A.Name) and node.base == "d" and not (
+        node.sub or node.primes or node.accent)
 
 
 def _larger_than(expr: sympy.Expr, limit: int) -> bool:
