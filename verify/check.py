@@ -25,7 +25,7 @@ from verify import steps as st
 from verify._params import ParamLayout
 from verify.arrays import as_numpy, is_foreign
 from verify.outcome import array_scale, entrywise_result
-from verify.refine import COARSE, FAILED, PASSED, refine
+from verify.refine import COARSE, FAILED, PASSED, kinks, refine
 from verify.result import Entry, GradientCheckError, GradientCheckResult  # noqa: F401  (public here)
 
 __all__ = ["check_gradient", "assert_gradient", "GradientCheckError", "GradientCheckResult", "Entry"]
@@ -337,6 +337,7 @@ def _check_entries(problem, opts, start):
     status = np.full(len(idx), PASSED)
     bound = np.zeros(len(idx))  # refined estimates' error bounds (0: first pass)
     rough = np.zeros(len(idx), dtype=bool)
+    kink = np.zeros(len(idx), dtype=bool)  # passed as a one-sided derivative at a kink of f
     flagged = ~(first["ratio"] <= 1.0) & first["finite"]
     # suspicious: within tolerance but beyond SCREEN of it (an error the first pass's rounding
     # allowance may hide); refined too, and failed only where refinement confirms the error
@@ -357,6 +358,20 @@ def _check_entries(problem, opts, start):
         rough[redo[keep]] = False
         status[redo[keep]] = PASSED
         n_evals += calls
+        conf = redo[status[redo] == FAILED]
+        if conf.size:
+            # a confirmed failure at a kink of f is no counterexample (one-sided slopes differ)
+            at_kink, one_sided, side, calls = kinks(
+                lambda s, k: problem.central_values(s, idx[conf[k]]), h[conf], a[conf], num[conf],
+                first["tol"][conf], nu=nu[conf], f0=problem.f0,
+                floor=st.machine_eps(layout.dtype) * max(1.0, abs(problem.f0)) / 8.0,
+            )
+            n_evals += calls
+            kink[conf[one_sided]] = True
+            status[conf[one_sided]] = PASSED
+            num[conf[one_sided]] = side[one_sided]
+            undecided = conf[at_kink & ~one_sided]
+            status[undecided], rough[undecided] = 0, True
     elif flagged.any():
         status[flagged] = -1
     independent, calls = _independent(problem, idx, h, a, values)
@@ -374,7 +389,7 @@ def _check_entries(problem, opts, start):
     status[unresolved & (status == 0) & (judged["err"] <= judged["tol"])] = PASSED
     coarse = status == COARSE
     status[coarse] = PASSED
-    failed = ~(judged["err"] <= judged["tol"]) | ~judged["finite"] | (status != PASSED)
+    failed = (~(judged["err"] <= judged["tol"]) & ~kink) | ~judged["finite"] | (status != PASSED)
     with np.errstate(all="ignore"):
         # a 1% error is caught for sure only when it exceeds the tolerance plus the noise
         insensitive = ~unresolved & ~independent & ~failed & (0.01 * np.abs(a) <= judged["tol"] + atol_i)
@@ -383,7 +398,7 @@ def _check_entries(problem, opts, start):
     outcome = dict(
         n_evals=n_evals, idx=idx, a=a, num=num, h=h, nu=nu, atol_i=atol_i, judged=judged, failed=failed,
         status=status, rough=rough, unresolved=unresolved, independent=independent, insensitive=insensitive,
-        noise_i=noise_i, coarse=coarse & ~failed, bound=bound,
+        noise_i=noise_i, coarse=coarse & ~failed, bound=bound, kink=kink & ~failed,
     )
     return entrywise_result(problem, opts, start, outcome)
 

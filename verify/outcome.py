@@ -68,6 +68,8 @@ def entrywise_result(problem, opts, start, o):
         coarse_bound=float(np.max(o["bound"][o["coarse"]], initial=0.0)),
         noise=float(np.max(o["nu"], initial=0.0)),
         detectable=_detectable(layout, idx, a, tol_i, o["atol_i"]),
+        n_kinks=int(o["kink"].sum()),
+        kinks=tuple(layout.label(int(idx[i])) for i in np.flatnonzero(o["kink"])[:5]),
     )
 
 

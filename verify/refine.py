@@ -159,3 +159,65 @@ def _converging(levels, down, act, h, nu):
         d_last = np.abs(levels[m0][act] - levels[m1][act])
         noise = KAPPA * np.sqrt(2.0) * central_noise(nu[act], m0 * h[act])
         return (d_last <= 0.5 * d_prev) | (d_last <= noise)
+
+
+def kinks(central_values, h, a, estimate, tol, *, nu, f0, floor, scales=(4.0, 8.0, 16.0, 32.0)):
+    """Which confirmed failures sit at a kink of f, and whether `a` is a one-sided derivative there.
+
+    With F(s) = [f(x + s) - f(x)] / s, B(s) = [f(x) - f(x - s)] / s and J(s) = F(s) - B(s)
+    at s = h/4, h/8, h/16, h/32: for a smooth f, J(s) = f'' s + O(s^3) halves with s (ratio
+    J(s) / J(s/2) near 2); at a kink at distance d from x it is about the jump of the slope
+    for s > d and f'' s for s < d, and central differences with steps above d give the
+    *mean* of the one-sided slopes, which no one-sided (sub)gradient equals. An entry is at a
+    kink when for two consecutive scales the ratio is below 1.3 (J does not shrink; both
+    above KAPPA standard deviations of their rounding, sqrt(6) nu / s) or above 12 (it
+    collapses; J(s) above that noise), and J(s) explains the error (|J(s)| >= |a - estimate| / 2). There `a` is
+    *one-sided* when it matches some F(s) or B(s) within `tol` plus their truncation
+    (|F(s) - F(2s)|) and rounding (KAPPA sqrt(2) nu / s).
+
+    Parameters
+    ----------
+    central_values : callable
+        ``central_values(steps, k)`` -> ``(D, f(x + s e_k), f(x - s e_k))`` for local entries k.
+    h, a, estimate, tol, nu : ndarray (n,)
+        Steps, analytic values, refined estimates, first-pass tolerances, noise of f.
+    f0 : float
+        f(x).
+    floor : float
+        Rounding of f's last operation (eps max(1, |f|) / 8): nu counts up to 64x this (a
+        kink inflates the measured noise).
+
+    Returns
+    -------
+    kink, one_sided : ndarray (n,) of bool
+    side : ndarray (n,)
+        The one-sided difference quotient that `a` matches.
+    calls : int
+    """
+    n = len(a)
+    nu = np.minimum(np.broadcast_to(np.asarray(nu, dtype=float), (n,)), 64.0 * floor)
+    F, B, S = [], [], []
+    with np.errstate(all="ignore"):
+        for q in scales:
+            st = h / q
+            _, fp, fm = central_values(st, np.arange(n))
+            F.append((fp - f0) / st)
+            B.append((f0 - fm) / st)
+            S.append(st)
+        err = np.abs(a - estimate)
+        kink = np.zeros(n, dtype=bool)
+        for k in range(len(scales) - 1):
+            J0, J1 = np.abs(F[k] - B[k]), np.abs(F[k + 1] - B[k + 1])
+            big0 = J0 > KAPPA * np.sqrt(6.0) * nu / S[k]
+            big1 = J1 > KAPPA * np.sqrt(6.0) * nu / S[k + 1]
+            ratio = J0 / np.where(J1 > 0, J1, np.finfo(float).tiny)
+            kink |= big0 & ((big1 & (ratio < 1.3)) | (ratio > 12.0)) & (J0 >= err / 2.0)
+        one_sided = np.zeros(n, dtype=bool)
+        side = np.full(n, np.nan)
+        for k in range(1, len(scales)):
+            slack = tol + KAPPA * np.sqrt(2.0) * nu / S[k]
+            for D, D2 in ((F[k], F[k - 1]), (B[k], B[k - 1])):
+                hit = kink & ~one_sided & (np.abs(a - D) <= slack + np.abs(D - D2))
+                side[hit] = D[hit]
+                one_sided |= hit
+    return kink, one_sided, side, 2 * len(scales) * n

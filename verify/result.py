@@ -94,6 +94,10 @@ class GradientCheckResult:
         Per entry, the smallest relative error |e_i| / |g_i| that the check surely catches
         there, (t_i + atol_i) / |g_i| (inf where g_i = 0, NaN where not checked); an entry with
         ``detectable > 0.01`` is counted in ``n_insensitive``. None in random mode.
+    n_kinks, kinks : int, tuple of str
+        Entries where f has a kink within the step (the slope jumps: central differences give
+        the mean of the one-sided slopes) and the analytic value matches a one-sided
+        derivative (a ReLU / hinge at its corner); verified one-sided; the first (up to 5) labels.
     n_coarse, coarse_bound : int, float
         Entries that agree with their refined estimate within the first-pass tolerance, but
         whose estimate is known only to +-bound (larger than that tolerance; the largest such
@@ -130,6 +134,8 @@ class GradientCheckResult:
     independent: tuple = ()
     unresolved: tuple = ()
     detectable: object = field(default=None, repr=False)
+    n_kinks: int = 0
+    kinks: tuple = ()
 
     def __bool__(self):
         return bool(self.ok)
@@ -178,6 +184,12 @@ class GradientCheckResult:
             out.append(
                 f"{self.n_coarse} of {self.n_checked} entries agree with refined finite differences, which "
                 f"are known there only to ±{self.coarse_bound:.2g} (f strongly curved): verified coarsely"
+            )
+        if self.n_kinks:
+            out.append(
+                f"{self.n_kinks} of {self.n_checked} entries sit at a kink of f (the one-sided slopes differ "
+                "within the step): the analytic value matches a one-sided derivative: verified one-sided"
+                + _first(self.kinks, self.n_kinks)
             )
         if self.n_insensitive:
             out.append(

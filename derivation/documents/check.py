@@ -20,6 +20,8 @@ from derivation.documents.notation import Context, Lowering, Unreadable, family_
 from derivation.documents.reader import MAX_CHARS, Math, read_math
 from derivation.documents.segment import normalise, statements, walk
 from derivation.documents.steps import DocumentCheck, DocumentStep
+from derivation.equivalence import budget, worker
+from derivation.equivalence.budget import BudgetExceeded
 from derivation.parsing import ast as A
 
 __all__ = ["check_document"]
@@ -59,7 +61,25 @@ def check_document(text, *, timeout: float = 60.0) -> DocumentCheck:
                             reason=f"the document has {len(text)} characters; at most "
                                    f"{MAX_CHARS} are read")
         return DocumentCheck((step,), time.perf_counter() - start)
-    reader = _Reader(text, D.Budget(timeout))
+    if budget._in_bounded_child or not budget.FORK_AVAILABLE:
+        return _check(text, timeout)
+    # The reader keeps a soft deadline (steps not reached are "unknown"); the checker's
+    # worker process enforces the hard one, whatever a step does.
+    soft = max(timeout - min(0.25 * timeout, 2.0) - 0.05, 0.5 * timeout)
+    try:
+        return worker.call(_check, (text, soft), timeout)
+    except BudgetExceeded:
+        step = DocumentStep(1, text.strip().splitlines()[0][:60] if text.strip() else "",
+                            "unknown", "expression",
+                            reason=f"time budget exhausted: the document was not checked "
+                                   f"within {timeout:g} s")
+        return DocumentCheck((step,), time.perf_counter() - start)
+
+
+def _check(text: str, seconds: float) -> DocumentCheck:
+    """The reader itself, in this process, with a soft deadline of ``seconds``."""
+    start = time.perf_counter()
+    reader = _Reader(text, D.Budget(seconds))
     reader.run()
     return DocumentCheck(tuple(reader.steps), time.perf_counter() - start)
 

@@ -302,6 +302,9 @@ def call(src: Source, pos: int, name: str, args: list[sympy.Expr]) -> sympy.Expr
         return power(src, pos, args[0], sympy.Rational(1, 2))
     if name in ("ln", "log"):
         _check_log(src, pos, args)
+        if len(args) == 2:  # log_b(x) = ln x / ln b, as typed: log(x, x) keeps x != 1, x > 0
+            return domain.mul([domain.build(func, args[0]),
+                               power(src, pos, domain.build(func, args[1]), sympy.S.NegativeOne)])
     if name == "exp":
         return domain.exp(args[0])
     return domain.build(func, *args)

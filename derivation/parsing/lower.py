@@ -174,7 +174,7 @@ class Lowering:
                                   f"group as in 1\\,000, or a product?): write one number, "
                                   f"or \\cdot between them")
             if (isinstance(f, A.Name) and not explicit[k] and isinstance(g, A.Group)
-                    and g.delim == "(" and f.base in _FUNCTION_LETTERS):
+                    and g.delim == "(" and not g.sub and f.base in _FUNCTION_LETTERS):
                 raise self.err(g, f"{self.quote(f)}(...) is ambiguous: {self.quote(f)} applied "
                                   f"to the bracket, or {self.quote(f)} times it? write "
                                   f"{self.quote(f)} \\cdot (...) for a product, or the "

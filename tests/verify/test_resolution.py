@@ -98,11 +98,25 @@ def test_nan_analytic_entry_message_names_entry_and_value():
 
 
 def test_kink_within_the_step_gets_a_smoothness_hint():
-    # |x| at x = 1e-9: the step h ~ 6e-6 straddles the kink, D(h) = x / h is nowhere near 1
-    r = check_gradient(lambda x: float(np.abs(x).sum()), np.sign, np.array([1e-9]), names=("x",))
+    # |x| at x = 1e-9: the step h ~ 6e-6 straddles the kink, D(h) = x / h is nowhere near
+    # the derivative 1; an analytic value that is no one-sided slope there is not decided
+    f = lambda x: float(np.abs(x).sum())  # noqa: E731
+    r = check_gradient(f, lambda x: 2.0 * np.sign(x), np.array([1e-9]), names=("x",))
     assert not r.ok
     assert "f does not look smooth within h" in r.reason and "x[0]" in r.reason
     assert "finite differences are unreliable there" in r.reason
+
+
+def test_one_sided_derivative_at_a_kink_within_the_step_passes_and_says_so():
+    # the derivative of |x| at 1e-9 is 1, the right-hand slope: verified one-sided
+    f = lambda x: float(np.abs(x).sum())  # noqa: E731
+    r = check_gradient(f, np.sign, np.array([1e-9, 0.5]), names=("x",))
+    assert r.ok and r.n_kinks == 1 and r.kinks == ("x[0]",), str(r)
+    assert "1 of 2 entries sit at a kink of f" in str(r)
+    # (-1, the left-hand slope, is one-sided too at this resolution: 1e-9 is far below the step)
+    for wrong in (lambda x: 0.5 * np.sign(x), lambda x: 2.0 * np.sign(x)):
+        r = check_gradient(f, wrong, np.array([1e-9]))
+        assert not r.ok and r.n_kinks == 0, str(r)
 
 
 def test_wrong_gradient_of_a_smooth_f_gets_no_smoothness_hint():
