@@ -110,10 +110,13 @@ class SoftmaxModel:
         # build the long expressions at all
         self.n, self.m = validate_size(n, m)
         n, m = self.n, self.m
-        self.W = sympy.Matrix(n, m, lambda i, j: _real(weight_name(i + 1, j + 1, n, m)))
-        self.x = sympy.Matrix(m, 1, lambda j, _: _real(f"x_{j + 1}"))
-        self.b = sympy.Matrix(n, 1, lambda i, _: _real(f"b_{i + 1}"))
-        self.y = sympy.Matrix(n, 1, lambda i, _: _real(f"y'_{i + 1}"))
+        # from Python ints (a Matrix(n, m, f) passes SymPy Integers, and formatting those
+        # into names costs SymPy's printer per symbol)
+        self.W = sympy.Matrix([[_real(weight_name(i, j, n, m)) for j in range(1, m + 1)]
+                               for i in range(1, n + 1)])
+        self.x = sympy.Matrix([_real(f"x_{j}") for j in range(1, m + 1)])
+        self.b = sympy.Matrix([_real(f"b_{i}") for i in range(1, n + 1)])
+        self.y = sympy.Matrix([_real(f"y'_{i}") for i in range(1, n + 1)])
 
     @cached_property
     def V(self) -> sympy.Matrix:

@@ -180,6 +180,20 @@ def _section_general(out, args) -> bool:
     return proof.holds
 
 
+def _section_hessian(out, args) -> bool:
+    from derivation.proofs.hessian import prove_hessian
+
+    _heading(out, "1b. The Hessian for all n, m (what trainer.hessian_vector_product uses)")
+    proof = prove_hessian(timeout=args.proof_timeout)
+    out(f"{out.mark(proof.status)} {'HOLDS' if proof.ok else 'NOT PROVED'}: "
+        f"d2J/dw_pq dw_rs = x_q x_s p_p (delta_pr - p_r) sum_k y'_k, and the bias blocks "
+        f"({proof.elapsed:.2f} s)" if hasattr(proof, "elapsed") else "")
+    for step in proof.steps:
+        if step.status != "computed":
+            out(f"  {out.mark(step.status)} {step.title}  [{step.method}]")
+    return proof.ok
+
+
 def _section_entries(out, args) -> bool:
     from derivation.proofs.concrete import prove_gradients
 
@@ -306,6 +320,7 @@ def main(argv=None) -> int:
     out("                          (= -x_j (y'_i - p_i) and -(y'_i - p_i) when sum_k y'_k = 1)")
 
     general_ok = _section_general(out, args)
+    hessian_ok = _section_hessian(out, args)
     entries_ok = _section_entries(out, args)
     findings = None
     if args.no_handwritten:
@@ -315,10 +330,12 @@ def main(argv=None) -> int:
         findings = _section_handwritten(out, args)
     numeric_ok, numeric_state = _section_numeric(out, args)
 
-    ok = general_ok and entries_ok and numeric_ok
+    ok = general_ok and hessian_ok and entries_ok and numeric_ok
     _heading(out, "Summary")
     out(f"  {out.mark('proved' if general_ok else 'refuted')} general proof (all n, m): "
         f"{'proved' if general_ok else 'NOT proved'}")
+    out(f"  {out.mark('proved' if hessian_ok else 'refuted')} Hessian (all n, m): "
+        f"{'proved' if hessian_ok else 'NOT proved'}")
     sizes = ", ".join(f"{n}x{m}" for n, m in args.sizes)
     out(f"  {out.mark('proved' if entries_ok else 'refuted')} per-entry proofs ({sizes}): "
         f"{'proved' if entries_ok else 'NOT proved'}")
