@@ -24,8 +24,10 @@ __all__ = ["main", "build_parser", "exit_status", "step_record", "document_recor
            "EXIT_PROVED", "EXIT_REFUTED", "EXIT_USAGE", "EXIT_UNKNOWN", "MARKS", "ASCII_MARKS"]
 
 EXIT_PROVED, EXIT_REFUTED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
-MARKS = {"proved": "\u2713", "refuted": "\u2717", "unknown": "?", "given": "\u00b7"}
-ASCII_MARKS = {"proved": "ok", "refuted": "XX", "unknown": "??", "given": ".."}
+MARKS = {"proved": "\u2713", "refuted": "\u2717", "unknown": "?", "given": "\u00b7",
+         "computed": "\u00b7", "skipped": "-"}
+ASCII_MARKS = {"proved": "ok", "refuted": "XX", "unknown": "??", "given": "..",
+               "computed": "..", "skipped": "--"}
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -220,7 +222,7 @@ class _Out:
         encoding = getattr(stream, "encoding", None) or "ascii"
         if not ascii_only:
             try:
-                "\u2713\u2717\u00b7\u2026\u03a3".encode(encoding)
+                "\u2713\u2717\u00b7\u2026\u03a3\u2264".encode(encoding)
             except (UnicodeEncodeError, LookupError):
                 ascii_only = True
         self.ascii = ascii_only

@@ -23,15 +23,12 @@ import re
 import sys
 import time
 
+from verify.cli import _Out
+
 
 __all__ = ["main", "build_parser", "parse_sizes"]
 
 DEFAULT_SIZES = "1x1,2x2,3x3,4x4,5x5"
-_MARKS_UNICODE = {"proved": "\u2713", "given": "\u00b7", "refuted": "\u2717", "unknown": "?",
-                  "computed": "\u00b7", "skipped": "-"}
-_MARKS_ASCII = {"proved": "ok", "given": "..", "refuted": "XX", "unknown": "??",
-                "computed": "..", "skipped": "--"}
-
 
 def parse_sizes(text: str) -> list:
     """Parse "2x3,4x4" into [(2, 3), (4, 4)].
@@ -130,29 +127,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use ASCII marks (ok/XX/??) instead of check mark/cross/? "
                              "(automatic when the output encoding cannot show them)")
     return parser
-
-
-class _Out:
-    """Line printer with marks that fall back to ASCII when the stream cannot encode them."""
-
-    def __init__(self, stream, ascii_only: bool):
-        self.stream = stream
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        if not ascii_only:
-            try:
-                "\u2713\u2717\u00b7\u2264".encode(encoding)
-            except (UnicodeEncodeError, LookupError):
-                ascii_only = True
-        self.ascii = ascii_only
-        self.marks = _MARKS_ASCII if ascii_only else _MARKS_UNICODE
-
-    def mark(self, status: str) -> str:
-        return self.marks.get(status, "?")
-
-    def __call__(self, text: str = "") -> None:
-        if self.ascii:
-            text = text.encode("ascii", "replace").decode("ascii")
-        print(text, file=self.stream)
 
 
 def _heading(out, title: str) -> None:

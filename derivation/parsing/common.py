@@ -302,7 +302,7 @@ def call(src: Source, pos: int, name: str, args: list[sympy.Expr]) -> sympy.Expr
         return power(src, pos, args[0], sympy.Rational(1, 2))
     if name in ("ln", "log"):
         _check_log(src, pos, args)
-        if len(args) == 2:  # log_b(x) = ln x / ln b, as typed: log(x, x) keeps x != 1, x > 0
+        if len(args) == 2 and (args[0].free_symbols or args[1].free_symbols):  # log_b(x) = ln x / ln b, as typed: log(x, x) keeps x != 1, x > 0
             return domain.mul([domain.build(func, args[0]),
                                power(src, pos, domain.build(func, args[1]), sympy.S.NegativeOne)])
     if name == "exp":
