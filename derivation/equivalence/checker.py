@@ -74,6 +74,9 @@ def _number_text(value, digits=30):
     """A Float with trailing zeros dropped (1.0, 2.71828182845904523536028747135)."""
     if isinstance(value, sympy.Float):
         return mpmath.nstr(value._to_mpmath(value._prec), digits)
+    if isinstance(value, sympy.Rational) and max(value.p.bit_length(), value.q.bit_length()) > 3000:
+        with mpmath.workdps(digits + 5):  # too long to print in full
+            return "about " + mpmath.nstr(mpmath.mpf(value.p) / value.q, digits)
     return str(value)
 
 

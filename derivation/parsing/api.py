@@ -158,7 +158,11 @@ def parse_equation(text: str, *, syntax: str = "auto") -> sympy.Eq:
 
 def _prepare(text, syntax):
     if not isinstance(text, str):
-        raise TypeError(f"expected the formula as a str, got {type(text).__name__}: {text!r:.80}")
+        try:
+            shown = f"{text!r:.80}"
+        except ValueError:  # an int beyond sys.get_int_max_str_digits()
+            shown = "(too long to show)"
+        raise TypeError(f"expected the formula as a str, got {type(text).__name__}: {shown}")
     if syntax not in SYNTAXES:
         raise ValueError(f"syntax must be one of {SYNTAXES}, got {syntax!r}")
     check_size(text)

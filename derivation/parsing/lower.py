@@ -169,6 +169,10 @@ class Lowering:
                                   f"{self.quote(g)!r} too? (the conventions disagree) write "
                                   f"the operand in brackets, \\frac{{d}}{{dx}}(...), and put "
                                   f"other factors before the operator")
+            if isinstance(f, A.Call) and not f.parens and explicit[k]:
+                raise self.err(g, f"{self.quote(node)!r} is ambiguous: is the factor after the "
+                                  f"operator inside \\{f.func}'s argument? (SymPy's printer "
+                                  f"means it is) write \\{f.func}(...) with brackets")
             if isinstance(f, A.Number) and isinstance(g, A.Number) and not explicit[k]:
                 raise self.err(g, f"{self.quote(node)!r}: two numbers side by side (a digit "
                                   f"group as in 1\\,000, or a product?): write one number, "
@@ -299,7 +303,13 @@ class Lowering:
             raise self.src.error(node.start, f"a derivative of order {sum(node.orders)}: at "
                                              f"most {MAX_DERIVATIVE_ORDER} is computed",
                                  unsafe=True)
-        body = self.expr(node.of)
+        of = node.of
+        if (isinstance(of, A.Mul) and len(of.factors) > 1 and isinstance(of.factors[0], A.Group)
+                and of.factors[0].delim == "("):  # d/dx (x^2) x: 3x^2 or (2x) x?
+            raise self.err(of.factors[1], f"{self.quote(node)!r}: does the derivative apply "
+                                          f"to {self.quote(of.factors[1])!r} too? (the "
+                                          f"conventions disagree) bracket the whole operand")
+        body = self.expr(of)
         total = body
         for var, order in zip(node.wrt, node.orders):
             x = self.expr(var)

@@ -24,6 +24,7 @@ SYMBOLS = [x, y, z] + NAMED
 
 # what SymPy's printer can emit that the reader refuses on purpose -> why
 REFUSED_BY_DESIGN = {
+    "inside \\": "\\sin x \\cdot y, \\sin x / 2: is the rest inside the argument?",
     "is ambiguous: TeX shows": "\\f{x}^2: TeX shows f x^2, SymPy's printer means (f x)^2",
     "ambiguous after a '/'": "y / 2 x (fold_short_frac): y/(2x) to SymPy, (y/2) x left to right",
     "is not a real number": "a non-real constant such as (-1)^(1/3): only real values",

@@ -486,6 +486,8 @@ expressions = st.recursive(leaves, _extend, max_leaves=8).filter(
     and non_real_constant(e) is None
     and not any(p.exp.is_Rational and max(abs(p.exp.p), p.exp.q) > MAX_EXPONENT
                 for p in e.atoms(sympy.Pow))
+    # exp(1800*log(13)) is 13**1800 to SymPy: a number beyond the parser's size limits
+    and all(q.p.bit_length() < 3000 and q.q.bit_length() < 3000 for q in e.atoms(sympy.Rational))
 )
 
 
