@@ -18,6 +18,7 @@ from derivation.documents.context import (  # noqa: F401  (re-exported: the read
     Context, Quantity, Unreadable, bound, family_key, key_text, node_eq, show,
 )
 from derivation.parsing import ast as A
+from derivation.parsing import conventions
 
 __all__ = ["Unreadable", "Quantity", "Context", "Lowering", "show", "family_key", "node_eq"]
 
@@ -80,6 +81,8 @@ class Lowering:
         factors = list(node.factors)
         if any(isinstance(f, A.Dots) for f in factors):
             raise Unreadable(f"an ellipsis inside the product '{self.text(node)}'")
+        self.refuse(conventions.product_ambiguity(node, self.text, self.source,
+                                                  any_derivative=False))
         out, k = [], 0
         while k < len(factors):
             f = factors[k]
@@ -115,9 +118,17 @@ class Lowering:
         return sympy.Mul(*out)
 
     def _Div(self, node):
+        self.refuse(conventions.division_ambiguity(node, self.text))
         return self.lower(node.num) / self.lower(node.den)
 
+    @staticmethod
+    def refuse(found) -> None:
+        """Raise Unreadable for an ambiguity `derivation.parsing.conventions` found."""
+        if found:
+            raise Unreadable(found[1])
+
     def _Pow(self, node):
+        self.refuse(conventions.power_ambiguity(node, self.text))
         base = node.base
         if isinstance(base, A.Name) and base.base == "e" and not base.sub and not base.primes \
                 and self.ctx.defined(family_key(base), "scalar") is None \

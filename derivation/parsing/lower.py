@@ -30,7 +30,7 @@ from __future__ import annotations
 import sympy
 
 from derivation.parsing import ast as A
-from derivation.parsing import domain
+from derivation.parsing import conventions, domain
 from derivation.parsing.common import (
     ALIASES,
     FUNCTIONS,
@@ -156,27 +156,11 @@ class Lowering:
 
     def check_product(self, node: A.Mul) -> None:
         """Refuse products whose reading the conventions do not fix (module docstring)."""
-        factors = node.factors
-        explicit = (False, *node.explicit[1:], *[False] * len(factors))
-        bars = [k for k, f in enumerate(factors)
-                if isinstance(f, A.Abs) and self.src.text.startswith("|", f.start)]
-        if any(b - a > 1 for a, b in zip(bars, bars[1:])):
-            raise self.err(node, f"{self.quote(node)!r} is ambiguous: |a|b|c| is |a|·b·|c| or "
-                                 f"|a·|b|·c|; write \\left| ... \\right| or brackets")
+        found = conventions.product_ambiguity(node, self.quote, self.src.text)
+        if found:
+            raise self.err(*found)
+        factors, explicit = node.factors, (False, *node.explicit[1:])
         for k, (f, g) in enumerate(zip(factors, factors[1:]), 1):
-            if isinstance(f, A.Derivative):
-                raise self.err(g, f"{self.quote(node)!r}: does the derivative apply to "
-                                  f"{self.quote(g)!r} too? (the conventions disagree) write "
-                                  f"the operand in brackets, \\frac{{d}}{{dx}}(...), and put "
-                                  f"other factors before the operator")
-            if isinstance(f, A.Call) and not f.parens and explicit[k]:
-                raise self.err(g, f"{self.quote(node)!r} is ambiguous: is the factor after the "
-                                  f"operator inside \\{f.func}'s argument? (SymPy's printer "
-                                  f"means it is) write \\{f.func}(...) with brackets")
-            if isinstance(f, A.Number) and isinstance(g, A.Number) and not explicit[k]:
-                raise self.err(g, f"{self.quote(node)!r}: two numbers side by side (a digit "
-                                  f"group as in 1\\,000, or a product?): write one number, "
-                                  f"or \\cdot between them")
             if (isinstance(f, A.Name) and not explicit[k] and isinstance(g, A.Group)
                     and g.delim == "(" and not g.sub and f.base in _FUNCTION_LETTERS):
                 raise self.err(g, f"{self.quote(f)}(...) is ambiguous: {self.quote(f)} applied "
@@ -185,14 +169,9 @@ class Lowering:
                                   f"function's formula")
 
     def lower_Div(self, node: A.Div) -> sympy.Expr:
-        if _leading_d(node.num) and _leading_d(node.den):
-            raise self.err(node, f"{self.quote(node)!r} looks like a derivative but is not "
-                                 f"one: write \\frac{{d^n}}{{dx^n}} f or \\frac{{d f}}{{dx}}")
-        last = node.num.factors[-1] if isinstance(node.num, A.Mul) else node.num
-        if node.slash and isinstance(last, A.Call) and not last.parens:
-            raise self.err(node, f"{self.quote(node)!r} is ambiguous: is the division inside "
-                                 f"\\{last.func}'s argument? write \\{last.func}(...) with "
-                                 f"brackets, or \\frac")
+        found = conventions.division_ambiguity(node, self.quote)
+        if found:
+            raise self.err(*found)
         num, den = self.expr(node.num), self.expr(node.den)
         return domain.mul([num, power(self.src, node.start, den, sympy.S.NegativeOne)])
 
@@ -209,10 +188,9 @@ class Lowering:
                                  f"a power, or the {exp.base}-th example? (the conventions "
                                  f"disagree) write ^{{({exp.base})}} and {_DOCUMENT}, or "
                                  f"brackets around the power")
-        if isinstance(exp, A.Name) and exp.base == "T" and not (exp.sub or exp.primes
-                                                                 or exp.accent):
-            raise self.err(node, f"{self.quote(node)!r}: a transpose or a power with exponent "
-                                 f"T? (the conventions disagree) name the exponent otherwise")
+        found = conventions.power_ambiguity(node, self.quote)
+        if found:
+            raise self.err(*found)
         self.nest.enter(node.start)
         exponent = self.expr(exp)
         self.nest.leave()
@@ -352,14 +330,6 @@ class Lowering:
     def lower_Matrix(self, node: A.Matrix) -> sympy.Expr:
         raise self.err(node, f"matrix environments ({node.env}) are not supported in a "
                              f"standalone formula: {_DOCUMENT}")
-
-
-def _leading_d(node: A.Node) -> bool:
-    """Does ``node`` start with the plain letter d (``d``, ``d^2``, ``d x^2``)?"""
-    while isinstance(node, (A.Mul, A.Pow)):
-        node = node.factors[0] if isinstance(node, A.Mul) else node.base
-    return isinstance(node, A.Name) and node.base == "d" and not (
-        node.sub or node.primes or node.accent)
 
 
 def _larger_than(expr: sympy.Expr, limit: int) -> bool:

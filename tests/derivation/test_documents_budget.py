@@ -44,3 +44,17 @@ def test_check_candidate_at_40_by_40_returns_within_its_budget(timeout):
                              total_timeout=timeout)
     assert time.perf_counter() - start < timeout + GRACE
     assert result.status in ("proved", "refuted", "unknown")
+
+
+@pytest.mark.parametrize("text, construct", [
+    ("$$a = 1\\,000$$\n\n$$a = 0$$\n", "two numbers side by side"),
+    ("$$f = x^4$$\n\n$$\\frac{d}{dx^2} f = x^2$$\n", "looks like a derivative"),
+    ("$$g = \\sin x/2$$\n\n$$= \\sin(x/2)$$\n", "inside \\sin's argument"),
+    ("$$h = x^T$$\n\n$$= x^2$$\n", "a transpose"),
+])
+def test_the_reader_refuses_what_the_conventions_do_not_fix(text, construct):
+    """The reader shares parse()'s conventions (derivation.parsing.conventions): never a
+    verdict from one silent reading of an ambiguous construct."""
+    result = check_document(text, timeout=20)
+    assert not any(s.status in ("proved", "refuted") for s in result.steps)
+    assert any(construct in (s.reason or "") for s in result.steps)
