@@ -14,8 +14,12 @@ The default accuracy is measured on two problems, several seeds each: unit-scale
 W ~ 0.1 N(0, 1) and with W ~ N(0, 1) (larger logits, larger |f| and curvature). Timings are
 interleaved (hand loop, check, hand loop, ...) and the best of each is compared, since the
 machine is shared. Next to them: the best that *any* fixed step of a 2-call central
-difference reaches on the same problem (a scan of steps, knowing the exact gradient) -- the
-floor that per-entry step selection at 2 calls per entry can approach but not pass.
+difference reaches on the same problem (a scan of steps, knowing the exact gradient), and
+the floor of 2 calls per entry (`floor_study`): every entry at its own optimal step, from
+its f''' and the rounding of f measured with the same f computed in long double, split into
+truncation and rounding; and the least calls per entry that reach 1e-10 (Richardson on the
+most curved entries, chosen knowing f'''). With the default's 2 + ~0.2 calls per entry the
+floor is what step selection can approach, not pass.
 
 It also studies whether a cheaper stencil than Richardson's 4 calls per entry reaches
 1e-11: the 3rd-order one-sided stencil on {-1, 0, 1, 2} reuses the shared f(x), so it
@@ -38,23 +42,27 @@ import verify
 N_CLASSES, N_FEATURES, BATCH = 10, 64, 100
 
 
-def problem(seed=0, w_scale=0.1):
+def problem(seed=0, w_scale=0.1, dtype=np.float64):
+    """Loss, exact gradient and params (W, b); ``dtype`` is the precision f computes in
+    (np.longdouble: the same f with 64-bit mantissas, to tell truncation from rounding)."""
     rng = np.random.default_rng(seed)
     W = w_scale * rng.standard_normal((N_CLASSES, N_FEATURES))
     b = w_scale * rng.standard_normal(N_CLASSES)
-    X = rng.standard_normal((BATCH, N_FEATURES))
-    Y = np.eye(N_CLASSES)[rng.integers(0, N_CLASSES, BATCH)]
+    X = rng.standard_normal((BATCH, N_FEATURES)).astype(dtype)
+    Y = np.eye(N_CLASSES, dtype=dtype)[rng.integers(0, N_CLASSES, BATCH)]
+    # float64: params as given (complex ones too, for method="complex")
+    cast = (lambda a: a) if dtype == np.float64 else (lambda a: np.asarray(a).astype(dtype))
 
     def loss(params):
         # J = -(1/N) sum_k sum_i y_i^k log softmax(V^k)_i, V^k = W x^k + b
         W, b = params
-        V = X @ W.T + b
+        V = X @ cast(W).T + cast(b)
         V = V - V.max(axis=1, keepdims=True).real
         return -np.sum(Y * (V - np.log(np.exp(V).sum(axis=1, keepdims=True)))) / BATCH
 
     def grad(params):
         W, b = params
-        V = X @ W.T + b
+        V = X @ cast(W).T + cast(b)
         P = np.exp(V - V.max(axis=1, keepdims=True))
         P /= P.sum(axis=1, keepdims=True)
         G = (P - Y) / BATCH
@@ -116,6 +124,85 @@ def stencil_study(loss, params, exact, t_f, repeat):
         best = min(best, (err, rel))
     t, _ = best_time(lambda: one_sided_3call(loss, params, best[1]), max(1, repeat // 2))
     return best[0], best[1], t
+
+
+def central_entries(loss, params, h, wide=False):
+    """Central differences of every entry at per-entry steps h (flat), divided by the stored
+    spacing; ``wide``: f(x + h) - f(x - h) taken in the precision loss returns (longdouble)."""
+    W, b = (p.copy() for p in params)
+    out = np.empty(h.size)
+    k = 0
+    for p in (W, b):
+        flat = p.reshape(-1)
+        for i in range(flat.size):
+            x = flat[i]
+            xp, xm = x + h[k], x - h[k]
+            flat[i] = xp
+            fp = loss((W, b))
+            flat[i] = xm
+            fm = loss((W, b))
+            flat[i] = x
+            out[k] = float((fp - fm) / np.longdouble(xp - xm)) if wide else (fp - fm) / (xp - xm)
+            k += 1
+    return out
+
+
+def floor_study(seed, w_scale, goal=1e-10):
+    """What 2 calls per entry can reach at best, and what 1e-10 costs, on one problem.
+
+    f is computed a second time in long double (64-bit mantissa): central differences of that
+    f at the same float64 points have the same truncation and ~2000x less rounding, so for
+    every entry c_i = f'''(x) / 6 along e_i, [D(2h) - D(h)] / 3h^2, and the rounding nu of one
+    float64 evaluation (std of D_64(h) - D_long(h), times sqrt(2) h) are measured. The floor
+    is the central difference at each entry's own optimal step h_i* = (nu / (2 |c_i|))^(1/3),
+    knowing c_i (a black-box check does not: learning it costs at least one more call per
+    entry). To reach `goal`, entries are moved, most curved first, to Richardson
+    (4 D(H) - D(2H)) / 3 at H = 7e-4 (4 calls instead of 2) until the goal is met: the
+    cheapest such mix, a lower bound on the cost.
+    """
+    loss, _, params = problem(seed, w_scale)
+    loss_l, grad_l, _ = problem(seed, w_scale, np.longdouble)
+    exact = np.concatenate([np.asarray(a, dtype=float).ravel() for a in grad_l(params)])
+    P = exact.size
+    h = np.full(P, 3e-5)
+    d1 = central_entries(loss_l, params, h, wide=True)
+    c = (central_entries(loss_l, params, 2 * h, wide=True) - d1) / (3 * h**2)
+    nu = float(np.std(central_entries(loss, params, h) - d1) * np.sqrt(2) * h[0])
+    with np.errstate(divide="ignore"):
+        h_star = np.minimum((nu / (2 * np.abs(c))) ** (1 / 3), 1e-3)
+    d_star = central_entries(loss, params, h_star)
+    trunc = central_entries(loss_l, params, h_star, wide=True) - exact
+    g = np.linalg.norm(exact)
+    floor = np.linalg.norm(d_star - exact) / g
+    H = np.full(P, 7e-4)
+    rich = (4 * central_entries(loss, params, H) - central_entries(loss, params, 2 * H)) / 3
+    err2 = (d_star - exact) ** 2
+    moved = 0
+    for k in np.argsort(-np.abs(c)):
+        if np.sqrt(err2.sum()) / g <= goal:
+            break
+        err2[k] = (rich[k] - exact[k]) ** 2
+        moved += 1
+    reached = np.sqrt(err2.sum()) / g <= goal
+    return {
+        "floor": floor, "trunc": np.linalg.norm(trunc) / g, "round": np.linalg.norm(d_star - exact - trunc) / g,
+        "nu": nu, "moved": moved / P, "calls": 2 + 2 * moved / P, "reached": reached,
+    }
+
+
+def floors(seeds):
+    """`floor_study` per problem and seed, printed."""
+    print(f"{'W scale':<8}{'seed':>5}{'nu':>10}{'2-call floor':>14}{'trunc':>10}{'round':>10}"
+          f"{'1e-10 needs Richardson on':>27}{'calls/entry':>13}")
+    out = []
+    for w_scale in (0.1, 1.0):
+        for seed in seeds:
+            r = floor_study(seed, w_scale)
+            out.append((w_scale, seed, r))
+            need = f"{r['moved']:.0%} of entries" if r["reached"] else "all (not reached)"
+            print(f"{w_scale:<8g}{seed:>5}{r['nu']:>10.2e}{r['floor']:>14.2e}{r['trunc']:>10.2e}{r['round']:>10.2e}"
+                  f"{need:>27}{r['calls']:>13.2f}")
+    return out
 
 
 def norm_rel(numeric, exact):
@@ -193,6 +280,13 @@ def main(argv=None):
     args = ap.parse_args(argv)
     print("default method (central), W 10x64 + b, batch 100, unit-scale data:")
     rows = default_accuracy(range(args.seeds), args.repeat)
+    print("the floor of 2 calls per entry (each entry at its own optimal step, knowing f''' from a long-double f),")
+    print("and the cheapest way to 1e-10 (Richardson on the most curved entries, known in advance; calls per entry):")
+    if np.finfo(np.longdouble).eps < 1e-18:
+        floor_rows = floors(range(args.seeds))
+    else:  # long double is float64 here: no second precision to tell truncation from rounding
+        print("  (skipped: this platform's long double has no extended precision)")
+        floor_rows = []
     loss, grad, params = problem()
     exact = grad(params)
     t_f, _ = best_time(lambda: loss(params), 200)
@@ -229,6 +323,12 @@ def main(argv=None):
         print(f"  central norm-relative error <= 1e-10 (W ~ {w_scale:g} N(0,1)): worst {max(errs):.1e}, "
               f"{sum(e <= 1e-10 for e in errs)} of {len(errs)} seeds  [{'met' if max(errs) <= 1e-10 else 'NOT met'}]"
               f"; hand loop {max(r[2] for r in rows if r[0] == w_scale):.1e}; best fixed 2-call step {floor:.1e}")
+        fl = [r for w, _, r in floor_rows if w == w_scale]
+        if not fl:
+            continue
+        print(f"    2-call floor (per-entry optimal steps) {min(r['floor'] for r in fl):.2e}..{max(r['floor'] for r in fl):.2e}: "
+              f"1e-10 is out of reach at 2 calls per entry; it needs >= {min(r['calls'] for r in fl):.2f} calls per entry "
+              f"(>= {min(r['calls'] for r in fl) / 2:.2f}x the hand loop's), even choosing the entries with the exact f'''")
     print(f"  richardson error <= 1e-11: {e_r:.1e}  [{'met' if e_r <= 1e-11 else 'NOT met'}]")
     met = t_r <= 0.030
     print(f"  richardson within 30 ms: {t_r * 1e3:.1f} ms  [{'met' if met else 'NOT met'}]")

@@ -13,7 +13,6 @@ and `verify.result` (the report), `verify.directional` (``method="random"``).
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -22,10 +21,9 @@ import numpy as np
 from verify import _tolerance as tol
 from verify import finite_diff as fd
 from verify import steps as st
-from verify._params import ParamLayout
-from verify.arrays import as_numpy, is_foreign
 from verify.outcome import array_scale, entrywise_result
-from verify.refine import COARSE, FAILED, PASSED, kinks, refine
+from verify.problem import Problem
+from verify.refine import COARSE, FAILED, INCONCLUSIVE, PASSED, kinks, refine
 from verify.result import Entry, GradientCheckError, GradientCheckResult  # noqa: F401  (public here)
 
 __all__ = ["check_gradient", "assert_gradient", "GradientCheckError", "GradientCheckResult", "Entry"]
@@ -46,48 +44,7 @@ class Options:
     directions: int
     seed: int
     require_resolved: bool
-
-
-class Problem:
-    """f, the analytic gradient, private working arrays and f at params.
-
-    Attributes
-    ----------
-    layout : ParamLayout
-    g : ndarray (P,)
-        Analytic gradient, flat float64.
-    work : list of ndarray
-        Working copies that the evaluations perturb (and restore).
-    call : callable
-        ``call()`` -> f at the current working arrays, as a float or NumPy scalar.
-    f0 : float
-        f(params).
-    x : ndarray (P,)
-        Parameter values, flat float64.
-    """
-
-    def __init__(self, f, grad, params, names):
-        if not callable(f):
-            raise TypeError(f"f must be callable (params -> scalar loss), got {type(f).__name__}")
-        self.f, self.grad, self.params = f, grad, params
-        self.layout = layout = ParamLayout(params, names)
-        raw = grad(layout.build(layout.copies(params), for_grad=True)) if callable(grad) else grad
-        self.g = layout.flatten_gradient(raw, "grad(params)" if callable(grad) else "grad")
-        self.work = layout.copies(params)
-        inner = layout.caller(f, self.work)
-        self.call = inner if layout.native else (lambda: _number(inner()))
-        self.f0 = scalar(self.call(), "f(params)")
-        self.x = np.concatenate([a.reshape(-1).astype(np.float64) for a in self.work])
-        self.dtypes = np.concatenate([np.full(s, d, dtype=object) for s, d in zip(layout.sizes, layout.dtypes)])
-        self.n_evals = 1
-
-    def central_at(self, h, entries):
-        """Central differences of flat `entries` at steps `h` (2 calls of f each)."""
-        return fd.central(self.call, self.work, self.x[entries], h, self.dtypes[entries], entries)
-
-    def central_values(self, h, entries):
-        """``(D, f(x + h e_i), f(x - h e_i))`` for flat `entries` at steps `h`."""
-        return fd.central(self.call, self.work, self.x[entries], h, self.dtypes[entries], entries, values=True)
+    promote: bool = True
 
 
 def check_gradient(
@@ -105,6 +62,7 @@ def check_gradient(
     seed=0,
     require_resolved=False,
     random_state=None,
+    promote=True,
 ):
     """Compare an analytic gradient with numeric derivatives of a black-box loss.
 
@@ -122,8 +80,9 @@ def check_gradient(
         Dict keys name the arrays in messages (``W1[0, 3]``).
     method : {"central", "richardson", "complex", "random"}
         ``"central"``: D(h) = (f(x+h) - f(x-h)) / 2h per entry, 2 calls of f per entry, with
-        steps h = rho max(1, |x|) chosen per array from the measured noise of f and a pilot
-        measurement of the truncation error (`verify.steps`).
+        steps h_i = rho_a s_i chosen per array from the measured noise of f and a pilot
+        measurement of the truncation error (s_i = max(1, |x_i|) in float32; in float64
+        |x_i| capped near the array's typical magnitude, see `verify.steps`).
         ``"richardson"``: (4 D(h) - D(2h)) / 3, h = eps^(1/5) max(1, |x|) (a quarter of that
         in float32), 4 calls per entry (~1e-11 relative in float64).
         ``"complex"``: complex step Im f(x + ih) / h, 1 call per entry, ~1e-16; f must accept
@@ -153,6 +112,13 @@ def check_gradient(
     require_resolved : bool
         Do not pass when any checked entry is *unresolved* (see ``result.n_unresolved``).
         Independently of this option a check that resolved no entry does not pass.
+    promote : bool
+        For float32 (float16) parameters: evaluate f and grad again at float64 copies of
+        the same values for the entries the float32 check cannot settle (flagged, undecided,
+        unresolved, or too small for float32's noise to show a 1% error in them), and let
+        that check decide them (`verify.reference`; ``result.reference`` says what it did).
+        Used only where f returns a float64 scalar at float64 parameters (and, for the
+        analytic side, grad float64 arrays); ``promote=False`` checks in float32 alone.
 
     Returns
     -------
@@ -169,8 +135,9 @@ def check_gradient(
 
     Notes
     -----
-    Calls of f: 1 at params, 16 (sometimes 32) per array for the noise tables, 8 per pilot
-    entry (up to 4 entries per array), then 2 per entry ("central"); 4 per entry
+    Calls of f: 1 at params, 16 (sometimes up to 48) per array for the noise tables, 8 per
+    pilot entry (up to 4 entries per array; float64: one per 64 entries, up to 8), then 2
+    per entry ("central"); 4 per entry
     ("richardson"). Entries with an analytic 0 at which f did not change get up to 4 more
     calls (is f independent of them?). Entries outside tolerance are refined
     (`verify.refine`): they pass only if a refined estimate proves the analytic value within
@@ -178,10 +145,16 @@ def check_gradient(
     status is "unknown". Entries within tolerance but beyond half of it ("central", default
     atol) are refined too and fail only where refinement confirms the error (a 1% error that
     float32's rounding allowance hides in the first pass); otherwise the first pass stands.
-    A wrong gradient costs up to 18 more calls per refined entry.
+    A failure is confirmed only where f looks smooth within the steps: at a kink (a ReLU
+    unit near its corner) an analytic value equal to a one-sided slope passes, any other is
+    undecided. A wrong gradient costs up to 32 more calls per refined entry. For float32
+    parameters the entries float32 cannot settle are checked again in float64 (``promote``).
     """
     __tracebackhide__ = True
-    opts = _options(method, eps, rtol, atol, sample, directions, seed if random_state is None else random_state, require_resolved)
+    opts = _options(
+        method, eps, rtol, atol, sample, directions, seed if random_state is None else random_state,
+        require_resolved, promote,
+    )
     start = time.perf_counter()
     problem = Problem(f, grad, params, names)
     opts = _with_default_rtol(opts, problem.layout.dtype)
@@ -213,10 +186,11 @@ def assert_gradient(f, grad, params, **options):
 # ----------------------------------------------------------------------------- options
 
 
-def _options(method, eps, rtol, atol, sample, directions, seed, require_resolved):
+def _options(method, eps, rtol, atol, sample, directions, seed, require_resolved, promote):
     tol.check_method(method)
-    if not isinstance(require_resolved, (bool, np.bool_)):
-        raise TypeError(f"require_resolved must be a bool, got {require_resolved!r}")
+    for name, value in (("require_resolved", require_resolved), ("promote", promote)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {value!r}")
     eps = tol.validate_tolerance("eps", eps)
     if eps == 0:
         raise ValueError("eps must be positive, got 0")
@@ -227,9 +201,10 @@ def _options(method, eps, rtol, atol, sample, directions, seed, require_resolved
         raise TypeError(f"seed / random_state must be an int, got {seed!r}")
     if method == "random":
         tol.validate_count("directions", directions)
+    rtol = tol.validate_tolerance("rtol", rtol)
     return Options(
-        method, eps, tol.validate_tolerance("rtol", rtol), tol.validate_tolerance("atol", atol),
-        sample, directions, int(seed), bool(require_resolved),
+        method, eps, rtol, tol.validate_tolerance("atol", atol),
+        sample, directions, int(seed), bool(require_resolved), bool(promote),
     )
 
 
@@ -313,13 +288,33 @@ def _independent(problem, idx, h, a, values):
 
 
 def _check_entries(problem, opts, start):
+    o = entry_outcome(problem, opts, _selection(problem, opts))
+    if opts.promote and opts.method in ("central", "richardson") and np.dtype(problem.layout.dtype).itemsize < 8:
+        from verify.reference import with_reference
+
+        o = with_reference(problem, opts, o)
+    return entrywise_result(problem, opts, start, o)
+
+
+def entry_outcome(problem, opts, idx):
+    """Per-entry arrays of the check of flat entries `idx`: values, tolerances, statuses.
+
+    Returns
+    -------
+    dict
+        ``idx, a, num, h, nu, atol_i, noise_i, judged`` (see `verify._tolerance.judge`),
+        boolean arrays ``failed, unresolved, independent, insensitive, coarse, kink, rough``,
+        ``status`` (`verify.refine` codes), ``bound`` (refined bounds), ``first`` (the
+        first-pass judgement), ``n_evals``.
+    """
     layout, method = problem.layout, opts.method
-    idx = _selection(problem, opts)
     a = problem.g[idx]
     if method == "complex":
         nu_arr, calls = np.zeros(len(layout.sizes)), 0
     else:
-        nu_arr, calls = st.measure_noise(problem.central_values, layout, problem.x, idx, dtype=layout.dtype, f0=problem.f0, seed=opts.seed)
+        nu_arr, calls = st.measure_noise(
+            problem.central_values, layout, problem.x, idx, dtype=layout.dtype, f0=problem.f0, seed=opts.seed
+        )
     nu = nu_arr[layout.array_of(idx)]
     n_evals = problem.n_evals + calls
     h, calls = _steps(problem, opts, idx, nu_arr)
@@ -358,9 +353,10 @@ def _check_entries(problem, opts, start):
         rough[redo[keep]] = False
         status[redo[keep]] = PASSED
         n_evals += calls
-        conf = redo[status[redo] == FAILED]
+        conf = redo[(status[redo] == FAILED) | ((status[redo] == INCONCLUSIVE) & flagged[redo])]
         if conf.size:
-            # a confirmed failure at a kink of f is no counterexample (one-sided slopes differ)
+            # a confirmed (or undecided) failure at a kink of f is no counterexample: the
+            # one-sided slopes differ there, and the analytic value may be one of them
             at_kink, one_sided, side, calls = kinks(
                 lambda s, k: problem.central_values(s, idx[conf[k]]), h[conf], a[conf], num[conf],
                 first["tol"][conf], nu=nu[conf], f0=problem.f0,
@@ -395,38 +391,8 @@ def _check_entries(problem, opts, start):
         insensitive = ~unresolved & ~independent & ~failed & (0.01 * np.abs(a) <= judged["tol"] + atol_i)
     if method == "complex":
         unresolved[:] = insensitive[:] = False
-    outcome = dict(
+    return dict(
         n_evals=n_evals, idx=idx, a=a, num=num, h=h, nu=nu, atol_i=atol_i, judged=judged, failed=failed,
         status=status, rough=rough, unresolved=unresolved, independent=independent, insensitive=insensitive,
-        noise_i=noise_i, coarse=coarse & ~failed, bound=bound, kink=kink & ~failed,
+        noise_i=noise_i, coarse=coarse & ~failed, bound=bound, kink=kink & ~failed, first=first,
     )
-    return entrywise_result(problem, opts, start, outcome)
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def scalar(value, what):
-    """A finite real scalar from f's return value, or an error naming the value."""
-    if is_foreign(value):
-        value = as_numpy(value)
-    arr = np.asarray(value)
-    if arr.dtype == object or arr.ndim != 0:
-        raise TypeError(
-            f"{what} must return a scalar loss, got {type(value).__name__} of shape {np.shape(value)}"
-            + ("; reduce it with .sum() or .mean()" if arr.ndim else "")
-        )
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{what} must return a real scalar, got {value!r} (dtype {arr.dtype})")
-    v = float(arr)
-    if not math.isfinite(v):
-        raise ValueError(f"{what} is {v}; the loss must be finite at params")
-    return v
-
-
-def _number(value):
-    """f's value as a NumPy scalar (torch / jax scalars converted)."""
-    if is_foreign(value):
-        arr = as_numpy(value)
-        return arr[()] if arr.ndim == 0 else arr
-    return value

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from verify import _tolerance as tol
-from verify.check import Problem, check_gradient
+from verify.check import check_gradient
+from verify.problem import Problem
 from verify.result import MAX_MESSAGE, TOP, Entry
 from verify.steps import KAPPA, machine_eps
 

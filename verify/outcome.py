@@ -18,9 +18,12 @@ def entrywise_result(problem, opts, start, o):
     unresolved, noise_i = o["unresolved"], o["noise_i"]
     err, rel, tol_i, finite = (o["judged"][k] for k in ("err", "rel", "tol", "finite"))
 
+    ref = o.get("ref")
+
     def entry(i):
         name, index = layout.locate(int(idx[i]))
-        return Entry(name, index, float(a[i]), float(num[i]), float(err[i]), float(rel[i]), float(tol_i[i]))
+        where = "float64" if ref is not None and ref[i] else ""
+        return Entry(name, index, float(a[i]), float(num[i]), float(err[i]), float(rel[i]), float(tol_i[i]), where)
 
     # non-finite analytic entries first, then failing before passing, then the largest error
     # relative to max(tolerance, rtol * largest |g| of the entry's own array)
@@ -70,6 +73,8 @@ def entrywise_result(problem, opts, start, o):
         detectable=_detectable(layout, idx, a, tol_i, o["atol_i"]),
         n_kinks=int(o["kink"].sum()),
         kinks=tuple(layout.label(int(idx[i])) for i in np.flatnonzero(o["kink"])[:5]),
+        reference=o.get("reference", ""),
+        n_reference=int(ref.sum()) if ref is not None else 0,
     )
 
 

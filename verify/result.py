@@ -28,6 +28,8 @@ class Entry:
     abs_error: float
     rel_error: float
     tolerance: float
+    #: "float64" when the entry was decided by the float64 reference of a float32 check
+    where: str = ""
 
     @property
     def label(self):
@@ -36,11 +38,15 @@ class Entry:
             return self.name
         return self.name + ("[" + ", ".join(map(str, self.index)) + "]" if self.index else "")
 
+    @property
+    def _shown(self):
+        return self.label + (f" ({self.where})" if self.where else "")
+
     def __str__(self):
         if not math.isfinite(self.analytic):
-            return f"{self.label}: non-finite analytic value ({self.analytic}), numeric={self.numeric:.10g}"
+            return f"{self._shown}: non-finite analytic value ({self.analytic}), numeric={self.numeric:.10g}"
         return (
-            f"{self.label}: analytic={self.analytic:.10g}, numeric={self.numeric:.10g}, "
+            f"{self._shown}: analytic={self.analytic:.10g}, numeric={self.numeric:.10g}, "
             f"abs error={self.abs_error:.3g}, rel error={self.rel_error:.3g} (tolerance {self.tolerance:.3g})"
         )
 
@@ -102,6 +108,12 @@ class GradientCheckResult:
         Entries that agree with their refined estimate within the first-pass tolerance, but
         whose estimate is known only to +-bound (larger than that tolerance; the largest such
         bound): f is too curved there for the chosen step and too noisy for smaller ones.
+    reference : str
+        For float32 (float16) parameters: what the float64 reference did (`verify.reference`:
+        f and grad evaluated again at float64 copies of params, for the entries float32 could
+        not settle), or why there was none; "" when no entry needed it.
+    n_reference : int
+        Entries decided by the float64 reference (their `Entry.where` is "float64").
     """
 
     ok: bool
@@ -136,6 +148,8 @@ class GradientCheckResult:
     detectable: object = field(default=None, repr=False)
     n_kinks: int = 0
     kinks: tuple = ()
+    reference: str = ""
+    n_reference: int = 0
 
     def __bool__(self):
         return bool(self.ok)
@@ -191,6 +205,8 @@ class GradientCheckResult:
                 "within the step): the analytic value matches a one-sided derivative: verified one-sided"
                 + _first(self.kinks, self.n_kinks)
             )
+        if self.reference:
+            out.append(self.reference)
         if self.n_insensitive:
             out.append(
                 f"{self.n_insensitive} of {self.n_checked} {unit} are too small for the measured noise of f "

@@ -14,8 +14,22 @@ nu the rounding noise of one evaluation of f. Both are measured rather than assu
 - `choose_steps`: a pilot of a few entries per array measures c from D(h) and D(2h)
   (D(2h) - D(h) = 3 c h^2 + O(h^4)) at the textbook step and at a large one; the
   step that balances the two errors is h* = (nu / (2 |c|))^(1/3) (minimum of
-  c^2 h^4 + nu^2 / (2 h^2)). Each array gets the relative step of its most curved pilot
-  entry, within [eps^(1/3) / 256, eps^(1/4)] (relative to max(1, |x|)).
+  c^2 h^4 + nu^2 / (2 h^2)). Steps are h_i = rho_a s_i, rho_a per array within
+  [eps^(1/3) / 256, eps^(1/4)]:
+  - float32 and below: s_i = max(1, |x_i|) and rho_a the step of the most curved pilot
+    entry (its truncation must stay below float32's tight rtol);
+  - float64: s_i = max(1, min(|x_i|, m_a), |x_i| / 8), m_a the median |x| of the array:
+    the entry's own magnitude up to the array's typical one, and beyond it only far above
+    it (the curvature of a weight rarely grows with its value: steps scaled by |x_i|
+    multiply the truncation of an array's large entries by |x_i|^2; never larger than
+    max(1, |x_i|)), and rho_a minimises the array's total squared error
+    sum_i (c_i^2 rho^4 s_i^4 + nu^2 / (2 rho^2 s_i^2)) over the pilot (up to 8 entries),
+    rho_a^6 = nu^2 mean(s^-2) / (4 mean(c^2 s^4)): the error of the whole gradient, not
+    of its most curved entry, is what the step balances.
+
+At two calls of f per entry a central difference cannot do better than the per-entry
+optimum, error 1.09 (|c_i| nu^2)^(1/3) per entry (`benchmarks/bench_check_gradient.py`
+prints that floor for its problems).
 """
 
 from __future__ import annotations
@@ -27,6 +41,8 @@ import numpy as np
 NOISE_HALF = 4  # noise table: f at x + k delta e_i for k = -4..4
 PROBE_TRIES = 3  # probe entries tried per array for the noise table
 PILOT_ENTRIES = 4  # pilot entries per array
+PILOT_MAX_64 = 8  # float64: up to this many, one per 64 entries of the array
+OUTLIER = 8.0  # float64: steps scale with |x| / OUTLIER beyond the array's median |x|
 KAPPA = 6.0  # tolerances count this many standard deviations of rounding noise
 
 
@@ -79,7 +95,11 @@ def measure_noise(central_values, layout, x, selected, *, dtype, f0, seed):
             break
         probe = np.array([rng.choice(selected[arr == k]) for k in todo])
         h0 = default_relative_step("central", dtype) * np.maximum(1.0, np.abs(x[probe]))
-        sigma, constant, n = noise_tables(central_values, probe, h0, f0)
+        # a kink of f within the table (a ReLU unit near its corner) looks like noise, but
+        # its estimates scale with delta and noise's do not: an estimate above
+        # 8 eps max(1, |f|) is checked at delta / 16 too (and / 256 if it fell)
+        suspect = 8.0 * e * max(1.0, abs(f0))
+        sigma, constant, n = noise_tables(central_values, probe, h0, f0, suspect=suspect)
         calls += n
         for k, sg, c in zip(todo, sigma, constant):
             if not c:
@@ -89,13 +109,15 @@ def measure_noise(central_values, layout, x, selected, *, dtype, f0, seed):
     return nu, calls
 
 
-def noise_tables(central_values, probe, h0, f0):
+def noise_tables(central_values, probe, h0, f0, *, suspect=np.inf):
     """Noise estimates per probe from difference tables at step h0, and h0 / 16 when needed.
 
     The table at h0 is accepted when its estimates for orders j = 3..6 agree within a
     factor 3 (noise does not depend on j; the smooth part of a strongly curved f grows
-    with it); otherwise the table at h0 / 16 counts, unless that one is mostly exact zeros
-    (the perturbation vanished in f's rounding).
+    with it), and its estimate is at most `suspect`; otherwise the smaller of the two
+    estimates counts (the one at h0 / 16 unless its table is mostly exact zeros: the
+    perturbation vanished in f's rounding). A kink of f within 4 h0 of x gives estimates
+    proportional to the table's step; noise does not depend on it.
 
     Returns
     -------
@@ -106,11 +128,20 @@ def noise_tables(central_values, probe, h0, f0):
     """
     sigma, spread, quantized, constant = _noise_table(central_values, probe, h0, f0)
     calls = 2 * NOISE_HALF * probe.size
-    redo = np.flatnonzero(~(spread <= 3.0) & ~constant)
-    if redo.size:
-        s2, _, q2, _ = _noise_table(central_values, probe[redo], h0[redo] / 16.0, f0)
-        sigma[redo] = np.where(q2, sigma[redo], np.fmin(sigma[redo], s2))
+    redo = np.flatnonzero((~(spread <= 3.0) | (sigma > suspect)) & ~constant)
+    delta = h0.astype(float)
+    for _ in range(2):
+        if not redo.size:
+            break
+        delta[redo] /= 16.0
+        s2, _, q2, _ = _noise_table(central_values, probe[redo], delta[redo], f0)
         calls += 2 * NOISE_HALF * redo.size
+        with np.errstate(all="ignore"):
+            # an estimate that fell with the step (> 4x for a 16x smaller one) was a kink's,
+            # not noise: look once more, smaller still
+            scaling = ~q2 & (s2 < sigma[redo] / 4.0)
+        sigma[redo] = np.where(q2, sigma[redo], np.fmin(sigma[redo], s2))
+        redo = redo[scaling]
     return np.where(np.isfinite(sigma), sigma, np.inf), constant, calls
 
 
@@ -144,12 +175,13 @@ def central_noise(nu, h):
     return nu / (math.sqrt(2.0) * np.asarray(h, dtype=float))
 
 
-def pilot_entries(layout, selected, seed, magnitude=None):
-    """Up to PILOT_ENTRIES entries of each array among `selected` (flat indices), seeded.
+def pilot_entries(layout, selected, seed, magnitude=None, per_array=None):
+    """Pilot entries of each array among `selected` (flat indices), seeded.
 
-    With ``magnitude`` (e.g. |analytic gradient| per flat entry) half of them are the
-    array's largest entries (where f changes fastest, and typically curves most), the rest
-    random.
+    ``per_array(n)`` gives how many for an array with n selected entries (default
+    PILOT_ENTRIES). With ``magnitude`` (e.g. |analytic gradient| per flat entry) half of them
+    are the array's largest entries (where f changes fastest, and typically curves most),
+    the rest random.
     """
     rng = np.random.default_rng(seed + 104729)
     arr = layout.array_of(selected)
@@ -158,7 +190,7 @@ def pilot_entries(layout, selected, seed, magnitude=None):
         mine = selected[arr == k]
         if not mine.size:
             continue
-        take = min(PILOT_ENTRIES, mine.size)
+        take = min(PILOT_ENTRIES if per_array is None else per_array(mine.size), mine.size)
         first = np.zeros(0, dtype=mine.dtype)
         if magnitude is not None:
             mag = np.nan_to_num(np.abs(magnitude[mine]), nan=0.0, posinf=0.0)
@@ -168,13 +200,53 @@ def pilot_entries(layout, selected, seed, magnitude=None):
     return np.sort(np.concatenate(out)) if out else np.zeros(0, dtype=int)
 
 
-def choose_steps(central_at, layout, x, selected, *, dtype, nu, seed, magnitude=None):
-    """Per-entry steps h_i = rho_a max(1, |x_i|) for the `selected` flat entries.
+def pilot_count_64(n):
+    """float64 pilot size for an array of n entries: one per 64, within [4, 8]."""
+    return int(min(max(PILOT_ENTRIES, n // 64), PILOT_MAX_64))
 
-    The pilot measures the truncation coefficient c at two scales: at the textbook step
-    h_0 = eps^(1/3) max(1, |x|) (seen there only when f is strongly curved: then a smaller
-    step is needed) and at h_p = eps^(1/4) max(1, |x|) (for gently curved f, where a larger
-    step pays). c counts the larger of the two (the h_p one at least as its noise).
+
+def step_scale(layout, x, selected, *, dtype):
+    """s_i of h_i = rho_a s_i for the `selected` flat entries (see the module docstring).
+
+    float32 and below: max(1, |x_i|). float64: max(1, min(|x_i|, m_a), |x_i| / OUTLIER),
+    m_a the median of |x| over the array's selected entries.
+    """
+    ax = np.abs(x[selected])
+    if np.dtype(dtype).itemsize < 8:
+        return np.maximum(1.0, ax)
+    arr = layout.array_of(selected)
+    m = np.ones(ax.size)
+    for k in np.unique(arr):
+        mine = arr == k
+        m[mine] = float(np.median(ax[mine]))
+    return np.maximum(np.maximum(1.0, np.minimum(ax, m)), ax / OUTLIER)
+
+
+def truncation_coefficients(central_at, h0, hp, entries, nu):
+    """|c| = |f'''(x)| / 6 per entry from D(h) and D(2h) at two steps h0 < hp (8 calls per entry).
+
+    D(2h) - D(h) = 3 c h^2 + O(h^4): at h0 only what rises above the rounding noise counts
+    (seen there only when f is strongly curved), at hp the noise counts too (an upper bound
+    where no curvature is seen); c is the larger of the two (inf where D is not finite).
+    """
+    c = np.zeros(entries.size)
+    with np.errstate(all="ignore"):
+        for h1, strict in ((h0, True), (hp, False)):
+            d1, d2 = central_at(h1, entries), central_at(2.0 * h1, entries)
+            noise = np.sqrt(central_noise(nu, h1) ** 2 + central_noise(nu, 2.0 * h1) ** 2)
+            delta = np.abs(d2 - d1) + (-3.0 if strict else 3.0) * noise
+            c = np.fmax(c, np.where(np.isfinite(delta), np.maximum(delta, 0.0), np.inf) / (3.0 * h1**2))
+    return c
+
+
+def choose_steps(central_at, layout, x, selected, *, dtype, nu, seed, magnitude=None):
+    """Per-entry steps h_i = rho_a s_i for the `selected` flat entries.
+
+    The pilot measures the truncation coefficient c at two scales (`truncation_coefficients`):
+    the textbook step h_0 = eps^(1/3) s and h_p = eps^(1/4) s. From c and the noise nu
+    each array gets rho_a (module docstring): float32 the smallest pilot optimum
+    min_k h*_k / s_k, h*_k = (nu / (2 |c_k|))^(1/3); float64 the minimiser of the array's
+    total squared error, rho_a = (nu^2 mean(s^-2) / (4 mean(c^2 s^4)))^(1/6).
 
     Parameters
     ----------
@@ -195,33 +267,33 @@ def choose_steps(central_at, layout, x, selected, *, dtype, nu, seed, magnitude=
     h : ndarray
         Steps of the selected entries.
     rho : ndarray
-        Relative step per array, within [eps^(1/3) / 256, eps^(1/4)].
+        Relative step per array (relative to s_i), within [eps^(1/3) / 256, eps^(1/4)].
     calls : int
         Evaluations of f spent by the pilot (8 per pilot entry).
     """
     e = machine_eps(dtype)
+    wide = np.dtype(dtype).itemsize >= 8
     r0, rp = default_relative_step("central", dtype), e ** (1 / 4)
     lo = r0 / 256.0
     rho = np.full(len(layout.sizes), r0)
-    pilot = pilot_entries(layout, selected, seed, magnitude)
+    scale = step_scale(layout, x, selected, dtype=dtype)
+    pilot = pilot_entries(layout, selected, seed, magnitude, pilot_count_64 if wide else None)
     if pilot.size == 0:
-        return rho[layout.array_of(selected)] * np.maximum(1.0, np.abs(x[selected])), rho, 0
-    m = np.maximum(1.0, np.abs(x[pilot]))
-    nu = np.asarray(nu, dtype=float)[layout.array_of(pilot)]
-    with np.errstate(all="ignore"):
-        c = np.zeros(pilot.size)
-        for rel, strict in ((r0, True), (rp, False)):
-            h1 = rel * m
-            d1, d2 = central_at(h1, pilot), central_at(2.0 * h1, pilot)
-            noise = np.sqrt(central_noise(nu, h1) ** 2 + central_noise(nu, 2.0 * h1) ** 2)
-            # D(2h) - D(h) = 3 c h^2: at h_0 only what rises above the noise counts, at h_p
-            # the noise counts too (an upper bound on c where no curvature is seen)
-            delta = np.abs(d2 - d1) + (-3.0 if strict else 3.0) * noise
-            c = np.fmax(c, np.where(np.isfinite(delta), np.maximum(delta, 0.0), np.inf) / (3.0 * h1**2))
-        h_opt = (nu / (2.0 * c)) ** (1 / 3)
-        rel = np.where(np.isfinite(h_opt), h_opt / m, lo)
+        return rho[layout.array_of(selected)] * scale, rho, 0
+    order = np.argsort(selected, kind="stable")
+    s = scale[order[np.searchsorted(selected[order], pilot)]]
+    nu_p = np.asarray(nu, dtype=float)[layout.array_of(pilot)]
+    c = truncation_coefficients(central_at, r0 * s, rp * s, pilot, nu_p)
     arrays = layout.array_of(pilot)
-    for k in np.unique(arrays):
-        rho[k] = float(np.clip(np.min(rel[arrays == k]), lo, rp))
-    h = rho[layout.array_of(selected)] * np.maximum(1.0, np.abs(x[selected]))
+    with np.errstate(all="ignore"):
+        for k in np.unique(arrays):
+            mine = arrays == k
+            ck, sk, nk = c[mine], s[mine], float(nu_p[mine][0])
+            if wide:
+                r = (nk**2 * np.mean(sk**-2.0) / (4.0 * np.mean(ck**2 * sk**4))) ** (1 / 6)
+            else:
+                r_k = (nk / (2.0 * ck)) ** (1 / 3) / sk
+                r = np.min(np.where(np.isfinite(r_k), r_k, lo))
+            rho[k] = float(np.clip(r if np.isfinite(r) else lo, lo, rp))
+    h = rho[layout.array_of(selected)] * scale
     return h, rho, 8 * int(pilot.size)

@@ -276,13 +276,34 @@ def test_float32_stays_float32_and_says_where_a_1pct_error_is_invisible(net):
         seen.append({k: v.dtype for k, v in p.items()})
         return loss(p)
 
-    r = check_gradient(f, grad, params)
+    r = check_gradient(f, grad, params, promote=False)
     assert r.ok and all(d == np.float32 for s in seen for d in s.values())
+    assert r.n_reference == 0 and r.reference == ""
     # tiny entries (far below the largest) may be too small for float32's noise: counted
     small = min(np.abs(v).min() for v in grad(params).values())
     if r.n_insensitive:
         assert "too small for the measured noise of f" in str(r)
         assert small < 0.05 * max(np.abs(v).max() for v in grad(params).values())
+
+
+@pytest.mark.parametrize("net", list(NETWORKS))
+def test_float32_check_calls_f_in_float32_and_its_float64_reference_in_float64(net):
+    loss, grad, params = NETWORKS[net](np.float32)
+    seen = []
+
+    def f(p):
+        seen.append({v.dtype for v in p.values()})
+        return loss(p)
+
+    r = check_gradient(f, grad, params)
+    assert r.ok, str(r)
+    # every call is all float32 (the check) or all float64 (the reference); float32 first
+    kinds = [s.pop() for s in seen if len(s) == 1]
+    assert len(kinds) == len(seen) and kinds[0] == np.float32
+    n64 = sum(k == np.float64 for k in kinds)
+    assert (n64 > 0) == (r.n_reference > 0)
+    if r.n_reference:
+        assert "float64 reference" in str(r) and r.n_insensitive < r.n_checked
 
 
 @pytest.mark.parametrize("dtype", list(DTYPES))

@@ -38,8 +38,13 @@ def test_check_that_resolves_nothing_fails_even_for_zero_gradient(dtype, x_scale
     assert not r.ok and r.n_unresolved == 20 and r.n_failed == 0
     assert "no entry could be resolved" in r.reason and "method='complex'" in r.reason
     assert "20 of 20 entries are below the resolution" in str(r) and r.resolution > 0
-    r0 = check_gradient(only_W, lambda W: np.zeros_like(W), W)
+    r0 = check_gradient(only_W, lambda W: np.zeros_like(W), W, promote=False)
     assert not r0.ok and "no entry could be resolved" in r0.reason
+    if dtype == np.float32:
+        # zeros_like(W64) is float64: the float64 reference resolves dJ/dW ~ 1e-6 and refutes 0
+        r64 = check_gradient(only_W, lambda W: np.zeros_like(W), W)
+        assert r64.status == "failed" and r64.n_failed == 20 and r64.worst.where == "float64", str(r64)
+        assert "(float64): analytic=0" in str(r64)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
