@@ -5,6 +5,9 @@ gradient (dW, db) at (W, b) for its training set: ``BatchKernel`` (dense NumPy, 
 threaded), ``SparseKernel`` (scipy.sparse), ``DaskKernel`` (per-chunk partial sums on the
 workers). The optimisers only see that call, so every method runs on every kind of X
 that has a kernel; the stochastic methods also need the dense rows themselves.
+L-BFGS on a ``BatchKernel`` starts from the class-prior intercept and runs in whitened
+coordinates when the features call for it (trainer._whiten); on sparse and Dask kernels it
+starts from W = 0, b = 0 in the original coordinates, as before.
 """
 
 import math
@@ -13,10 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._batch import run_batch
+from ._kernel import BatchKernel
 from ._lbfgs import run_lbfgs
 from ._monitor import Monitor
 from ._sgd import minibatch_epoch, sgd_epoch
 from ._stepsize import batch_lipschitz, stochastic_lipschitz
+from ._whiten import class_prior_bias, whitened_fg, whitening_for
 
 __all__ = ["DEFAULT_EPOCHS", "FitOutcome", "run_fit", "lbfgs_on_kernel"]
 
@@ -42,10 +47,24 @@ def split_theta(n, m):
     return lambda theta: (theta[:nm].reshape(n, m), theta[nm:])
 
 
-def lbfgs_on_kernel(kernel, W, b, *, max_epochs, tol, monitor):
-    """L-BFGS (trainer._lbfgs) with the kernel's fused loss-and-gradient pass as fg."""
+def lbfgs_on_kernel(kernel, W, b, *, max_epochs, tol, monitor, whitening=None):
+    """L-BFGS (trainer._lbfgs) with the kernel's fused loss-and-gradient pass as fg; in the
+    whitened coordinates Phi = [W, b] L of ``whitening`` (trainer._whiten) when given."""
     n, m = W.shape
     split = split_theta(n, m)
+    eps = float(np.finfo(W.dtype).eps)
+    dot = lambda u, v: float(np.dot(u, v))  # noqa: E731
+    if whitening is not None:
+        dW, db = np.empty_like(W), np.empty_like(b)
+
+        def grad(W, b):
+            return kernel(W, b, dW, db), dW, db
+
+        theta, epochs, converged, J, gmax = run_lbfgs(
+            whitened_fg(grad, whitening), whitening.from_original(W, b, W), max_epochs=max_epochs, tol=tol,
+            monitor=monitor, split=whitening.to_original, xp=np, dot=dot, eps=eps,
+        )
+        return (*whitening.to_original(theta), epochs, converged, J, gmax)
 
     def fg(theta):
         g = np.empty_like(theta)
@@ -53,7 +72,7 @@ def lbfgs_on_kernel(kernel, W, b, *, max_epochs, tol, monitor):
 
     theta, epochs, converged, J, gmax = run_lbfgs(
         fg, np.concatenate([W.ravel(), b]), max_epochs=max_epochs, tol=tol, monitor=monitor, split=split,
-        xp=np, dot=lambda u, v: float(np.dot(u, v)), eps=float(np.finfo(W.dtype).eps),
+        xp=np, dot=dot, eps=eps,
     )
     return (*split(theta), epochs, converged, J, gmax)
 
@@ -100,8 +119,10 @@ def run_fit(est, kernel, n, m, dtype, s_mean, dense=None):
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence -> DivergenceError
             if method == "lbfgs":
+                wh = whitening_for(kernel.X, n, l2) if isinstance(kernel, BatchKernel) else None
+                W, b = _start(kernel, W, b)
                 W, b, epochs, converged, J, gmax = lbfgs_on_kernel(kernel, W, b, max_epochs=max_epochs,
-                                                                   tol=est.tol, monitor=monitor)
+                                                                   tol=est.tol, monitor=monitor, whitening=wh)
             elif method == "batch":
                 W, b, epochs, converged, J, gmax = run_batch(
                     kernel, W, b, np.dtype(dtype).type(alpha), accelerate=est._scheme(),
@@ -119,6 +140,17 @@ def run_fit(est, kernel, n, m, dtype, s_mean, dense=None):
             J = kernel(W, b, dW, db)
             gmax = max(float(np.abs(dW).max()), float(np.abs(db).max()))
     return FitOutcome(W, b, epochs, converged, J, gmax, monitor, alpha, interrupted)
+
+
+def _start(kernel, W, b):
+    """L-BFGS's starting point on a dense NumPy kernel: W = 0 and the class-prior intercept
+    (trainer._whiten.class_prior_bias) when every class occurs; else (W, b) unchanged."""
+    if not isinstance(kernel, BatchKernel):
+        return W, b
+    if kernel.C is None:
+        kernel._prepare(False)
+    b0 = class_prior_bias(kernel.ysum)
+    return (W, b) if b0 is None else (W, b0.astype(b.dtype))
 
 
 def _run_stochastic(est, kernel, dense, W, b, alpha, l2, max_epochs, monitor):

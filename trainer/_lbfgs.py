@@ -19,7 +19,8 @@ conditions of Hager & Zhang (2005), c2 phi'(0) <= phi'(t) <= (2 c1 - 1) phi'(0) 
 phi(t) within rounding of phi(0): J is convex, and phi' < 0 on [0, t] means phi decreased.
 The first step (and any restart) is t = 1 / ||g|| along -g.
 
-Stopping: max |grad entry| < tol at an evaluated point (that point is returned). When the
+Stopping: max |grad entry| < tol at an evaluated point (of the objective's gradient in (W, b)
+when L-BFGS runs in whitened coordinates, trainer._whiten) (that point is returned). When the
 passes run out (or the callback stops fit), the returned point is the best evaluated one
 whose gradient is known: the current iterate, or the last trial if it has a lower J.
 
@@ -69,12 +70,20 @@ class _Problem:
         self.stop = False
 
     def evaluate(self, theta):
-        """One pass: (J, g, gmax); records the epoch, checks divergence, runs the callback."""
-        J, g = self.fg(theta)
+        """One pass: (J, g, gmax); records the epoch, checks divergence, runs the callback.
+        ``fg`` returns (J, g), or (J, g, gmax, gnorm) when theta are other coordinates than
+        the objective's (gmax, gnorm: of the objective's own gradient, what tol is about)."""
+        out = self.fg(theta)
         self.epoch += 1
-        gmax = float(self.xp.max(self.xp.abs(g)))
-        gnorm = math.sqrt(max(self.dot(g, g), 0.0)) if math.isfinite(gmax) else gmax
-        self.stop = self.monitor.epoch_end(self.epoch, J, *self.split(g), gmax, grad_norm=gnorm) or self.stop
+        if len(out) == 4:
+            J, g, gmax, gnorm = out
+            parts = (None, None)
+        else:
+            J, g = out
+            gmax = float(self.xp.max(self.xp.abs(g)))
+            gnorm = math.sqrt(max(self.dot(g, g), 0.0)) if math.isfinite(gmax) else gmax
+            parts = self.split(g)
+        self.stop = self.monitor.epoch_end(self.epoch, J, *parts, gmax, grad_norm=gnorm) or self.stop
         return float(J), g, gmax
 
     @property
@@ -222,9 +231,12 @@ def run_lbfgs(fg, theta, *, max_epochs, tol, monitor, split, xp, dot, memory=10,
     Parameters
     ----------
     fg : callable
-        theta -> (J, g): the objective and its gradient (same shape as theta) in one pass.
+        theta -> (J, g): the objective and its gradient (same shape as theta) in one pass;
+        or (J, g, gmax, gnorm) when theta are transformed coordinates (trainer._whiten):
+        g is then the gradient in theta, gmax and gnorm those of the objective's gradient
+        in (W, b) (compared with ``tol``, reported to the monitor).
     split : callable
-        theta -> (W view (n, m), b view (n,)), for the monitor.
+        theta -> (W (n, m), b (n,)), for the monitor.
     dot : callable
         (a, b) -> float <a, b>.
     memory : int

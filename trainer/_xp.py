@@ -19,6 +19,7 @@ import numpy as np
 from ._lbfgs import run_lbfgs
 from ._monitor import Monitor
 from ._validation import check_labels
+from ._whiten import class_prior_bias, whitened_fg, whitening_for
 
 __all__ = ["fit_xp", "logits_xp", "predict_xp", "to_numpy", "namespace"]
 
@@ -129,13 +130,26 @@ def fit_xp(est, X, y):
     monitor = Monitor(est.callback, est.verbose, max_epochs, STANDARDIZE, J0=float(s_host.mean()) * math.log(n))
     theta0 = xp.zeros((n * m + n,), dtype=dtype, device=dev)
     eps = float(np.finfo(np.float32 if dtype == xp.float32 else np.float64).eps)
+    # the same start and whitened coordinates as the dense NumPy fit (trainer._whiten)
+    b0 = class_prior_bias(rows.sum(axis=0))
+    if b0 is not None:
+        theta0 = xp.concat([theta0[:n * m], xp.asarray(b0, dtype=dtype, device=dev)])
+    wh = whitening_for(X, n, est.l2, xp=xp)
+    fg, split, start = objective, objective.split, theta0
+    if wh is not None:
+        def grad(W, b):
+            J, g = objective(xp.concat([xp.reshape(W, (-1,)), b]))
+            return J, *objective.split(g)
+
+        fg, split = whitened_fg(grad, wh), wh.to_original
+        start = wh.from_original(np.zeros((n, m)), np.zeros(n) if b0 is None else b0, theta0)
     interrupted = False
     try:
         theta, epochs, converged, J, gmax = run_lbfgs(
-            objective, theta0, max_epochs=max_epochs, tol=est.tol, monitor=monitor, split=objective.split,
+            fg, start, max_epochs=max_epochs, tol=est.tol, monitor=monitor, split=split,
             xp=xp, dot=lambda u, v: float(xp.vecdot(u, v)), eps=eps,
         )
-        W, b = objective.split(theta)
+        W, b = split(theta)
     except KeyboardInterrupt:
         W, b, epochs = monitor.W, monitor.b, monitor.kept_epoch
         J, gmax = monitor.kept_J, monitor.kept_gmax

@@ -48,7 +48,12 @@ class SoftmaxRegression:
     method : {"lbfgs", "batch", "sgd", "minibatch"}, default "lbfgs"
         "lbfgs": limited-memory BFGS (trainer._lbfgs: 10 pairs, weak Wolfe line search;
         each pass computes the loss and the gradient together), the fastest to the optimum
-        (benchmarks/bench_trainer.py); "batch": full-batch gradient descent (with
+        (benchmarks/bench_trainer.py). For dense NumPy and array-API X it starts from
+        W = 0 with the class-prior intercept b = ln(class frequency) (centred) and, when the
+        features are badly scaled or correlated (and the set-up costs at most a few passes),
+        runs in whitened coordinates [W, b] = Phi L^{-1}, L L^T = X~^T X~ / N + n l2
+        (trainer._whiten): the same objective, optimum and stopping test, in 3x-7x fewer
+        passes on such data; "batch": full-batch gradient descent (with
         Barzilai-Borwein steps or Nesterov momentum, or plain with ``accelerate=False``);
         "sgd": one example per update, examples shuffled each epoch (the seed's stochastic
         loop); "minibatch": ``batch_size`` examples per update, shuffled each epoch.

@@ -388,7 +388,8 @@ def entry_outcome(problem, opts, idx):
     failed = (~(judged["err"] <= judged["tol"]) & ~kink) | ~judged["finite"] | (status != PASSED)
     with np.errstate(all="ignore"):
         # a 1% error is caught for sure only when it exceeds the tolerance plus the noise
-        insensitive = ~unresolved & ~independent & ~failed & (0.01 * np.abs(a) <= judged["tol"] + atol_i)
+        # (plus a refined estimate's bound where the entry passed only coarsely)
+        insensitive = ~unresolved & ~independent & ~failed & (0.01 * np.abs(a) <= judged["tol"] + atol_i + bound)
     if method == "complex":
         unresolved[:] = insensitive[:] = False
     return dict(

@@ -70,7 +70,7 @@ def entrywise_result(problem, opts, start, o):
         n_coarse=int(o["coarse"].sum()),
         coarse_bound=float(np.max(o["bound"][o["coarse"]], initial=0.0)),
         noise=float(np.max(o["nu"], initial=0.0)),
-        detectable=_detectable(layout, idx, a, tol_i, o["atol_i"]),
+        detectable=_detectable(layout, idx, a, tol_i, o["atol_i"] + o["bound"]),
         n_kinks=int(o["kink"].sum()),
         kinks=tuple(layout.label(int(idx[i])) for i in np.flatnonzero(o["kink"])[:5]),
         reference=o.get("reference", ""),

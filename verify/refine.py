@@ -84,6 +84,7 @@ def refine(central_at, levels, h, a, *, atol, tol1, rtol, nu, floor=0.0, eps=2.0
     undecided = np.ones(n, dtype=bool)
     converging = np.zeros(n, dtype=bool)
     down_est = estimate.copy()
+    down_bound = np.full(n, np.inf)
     calls, added = 0, 0
     for mult in schedule:
         act = np.flatnonzero(undecided)
@@ -112,7 +113,9 @@ def refine(central_at, levels, h, a, *, atol, tol1, rtol, nu, floor=0.0, eps=2.0
                 # steps may reach a kink of f (D(s) = f' + J (s - d) / 2s beyond the kink's
                 # distance d), and an extrapolation over them can look precise and be wrong
                 dx = _extrapolate(levels, down[-3:], act, h, nu)
-                down_est[act] = dx.estimate
+                # a coarse pass counts the best estimate of the whole converging table, with its bound
+                whole = _extrapolate(levels, down, act, h, nu)
+                down_est[act], down_bound[act] = whole.estimate, whole.bound
                 # and the smallest step's own quotient disagrees beyond its truncation (the
                 # last change) and rounding: an extrapolation of a table bent by a kink can
                 # miss a value that D at the smallest step already shows
@@ -139,7 +142,7 @@ def refine(central_at, levels, h, a, *, atol, tol1, rtol, nu, floor=0.0, eps=2.0
         t = np.minimum(tol1, atol + rtol * np.maximum(np.abs(a), np.abs(down_est)))
         coarse = undecided & converging & (np.abs(a - down_est) <= t)
     status[coarse] = COARSE
-    estimate[coarse] = down_est[coarse]
+    estimate[coarse], bound[coarse] = down_est[coarse], down_bound[coarse]
     rough = np.zeros(n, dtype=bool)
     if {1.0, 0.5, 0.25} <= set(levels):
         # hint only: the changes of D do not shrink (ratio > 1/2) and stand out of both the

@@ -27,7 +27,7 @@ def _host(a):
 def test_strict_namespace_fit_matches_numpy(device, soft):
     X, y = _problem()
     Y = np.random.default_rng(1).dirichlet(np.ones(3), size=len(X)) * 1.3 if soft else y
-    opts = dict(l2=1e-2, tol=1e-10)
+    opts = dict(l2=1e-2, tol=1e-12)  # both within ~1e-11 of the optimum (the paths differ by rounding)
     ref = SoftmaxRegression(**opts).fit(X, Y)
     Xs = xp.asarray(X, device=device)
     model = SoftmaxRegression(**opts).fit(Xs, xp.asarray(Y, device=device))
@@ -69,8 +69,8 @@ def test_bad_array_api_input(make, params, error, match):
 def test_torch_cpu_matches_numpy():
     torch = pytest.importorskip("torch")
     X, y = _problem(seed=2)
-    ref = SoftmaxRegression(l2=1e-2, tol=1e-10).fit(X, y)
-    model = SoftmaxRegression(l2=1e-2, tol=1e-10).fit(torch.asarray(X), torch.asarray(y))
+    ref = SoftmaxRegression(l2=1e-2, tol=1e-12).fit(X, y)
+    model = SoftmaxRegression(l2=1e-2, tol=1e-12).fit(torch.asarray(X), torch.asarray(y))
     assert isinstance(model.coef_, torch.Tensor) and model.coef_.dtype == torch.float64
     np.testing.assert_allclose(model.coef_.numpy(), ref.coef_, rtol=0, atol=1e-10)
     out = model.predict_proba(torch.asarray(X))
