@@ -23,6 +23,11 @@ g64 = grad(params64) against f64 = f(params64) decides:
 - float32 could not resolve a 1% error in i and float64 verifies g64_i -> i passes, with
   float64's (much smaller) ``detectable``.
 
+float64's values count only where its difference quotients are less noisy than float32's
+(atol_i, from each one's measured noise): code that computes in float32 whatever it is
+given (e.g. with float32 data) gains nothing from float64 copies and keeps its float32 verdict,
+except where float64 confirms a failure with its own bounds.
+
 The reference is used only when f(params64) returns a float64 (or Python) scalar; g64 only
 when every array grad(params64) returns is float64 (a precomputed gradient gives none): a
 function that computes in float32 whatever it is given is checked in float32 alone, and
@@ -105,6 +110,9 @@ def _merge(o, o64, local, analytic, rtol32):
     resolved64 = ~o64["unresolved"] & ~inconclusive64 & ~o64["rough"] & np.isfinite(o64["num"])
     passed64 = ~o64["failed"] & resolved64
     flagged32 = o["failed"][local] | (o["status"][local] != PASSED)
+    # float64 sees more only where its quotients are less noisy than float32's (a function
+    # that computes in float32 whatever it is given gains nothing from float64 copies)
+    better = o64["atol_i"] < o["atol_i"][local]
     counts = {"failed": 0, "cleared": 0, "verified": 0}
     if analytic:
         fail = confirmed64
@@ -117,12 +125,14 @@ def _merge(o, o64, local, analytic, rtol32):
     arbiter = flagged32 & ~fail & resolved64 & (passed64 if analytic else True)
     with np.errstate(all="ignore"):
         a32 = o["a"][local]
-        within = np.abs(a32 - o64["num"]) <= o["first"]["tol"][local]
+        # within the float32 tolerance of an estimate known at least that well
+        known = np.where(o64["bound"] > 0, o64["bound"], o64["atol_i"])
+        within = (np.abs(a32 - o64["num"]) <= o["first"]["tol"][local]) & (known <= o["first"]["tol"][local])
         # beyond it by more than the float64 estimate's own bound (refined, else its whole
         # float64 tolerance): the float32 value is off
         bound64 = np.where(o64["bound"] > 0, o64["bound"], o64["judged"]["tol"])
         beyond = np.abs(a32 - o64["num"]) - bound64 > o["first"]["tol"][local]
-    clear = arbiter & within
+    clear = arbiter & within & better
     confirm = arbiter & beyond & (o["status"][local] != PASSED)
     for which, status in ((clear, PASSED), (confirm, -1)):
         i = local[which]
@@ -137,9 +147,9 @@ def _merge(o, o64, local, analytic, rtol32):
     counts["failed"] += int(confirm.sum())
     if analytic:
         # float32 could not resolve a 1% error there: float64 verifies g64
-        verify = ~flagged32 & ~fail & passed64
+        verify = ~flagged32 & ~fail & passed64 & better
         _take(o, o64, local, verify, status=PASSED)
-        indep = ~flagged32 & o64["independent"] & o["unresolved"][local]
+        indep = ~flagged32 & ~verify & o64["independent"] & o["unresolved"][local]
         o["unresolved"][local[indep]] = False
         o["independent"][local[indep]] = True
         counts["verified"] = int(verify.sum() + indep.sum())
