@@ -198,3 +198,15 @@ def test_unstated_assumption_is_repaired_by_the_label_sum(checked):
     labels = sum(v for k, v in step.counterexample.items() if str(k).startswith("y"))
     assert labels != 1  # the point shows labels that do not sum to 1
     assert step.repair and ("1" in step.repair or "one-hot" in step.repair)
+
+
+def test_temperature_steps_are_proved_for_all_sizes(checked):
+    # e^{z_k/T} > 0 for a real T (undefined at T = 0) and a sum of n >= 1 such terms > 0 are
+    # read from the structure, so ln(e^{z_i/T}/S) = z_i/T - ln S holds for every n
+    name = "softmax_temperature.md"
+    document = checked(name)
+    lines = (EXAMPLES / name).read_text(encoding="utf-8").splitlines()
+    for piece in (r"Taking logarithms, $\ln p_i = ", r"J &= -\sum_{i=1}^{n} y_i \left("):
+        line = _line_of(lines, piece, name)
+        (step,) = [s for s in document.steps if s.line == line]
+        assert step.status == "proved" and step.sizes is None, _table(document, line)

@@ -17,14 +17,16 @@ _CACHE: dict = {}
 
 
 def differentiate(expr, wrt, ranges):
-    """d expr/d wrt by `derivation.proofs.indexed.differentiate` (memoised per process)."""
+    """d expr/d wrt by `derivation.proofs.indexed.differentiate`, its summation variables
+    fresh Dummies (memoised per process on the exact expression, variable and ranges: bound
+    Dummies shared by two uses of one derivative cannot clash with anything)."""
     from derivation.proofs.indexed import differentiate as diff
     key = (expr, wrt, tuple(sorted(ranges.items(), key=sympy.default_sort_key)))
     if key not in _CACHE:
         if len(_CACHE) > 256:
             _CACHE.clear()
-        _CACHE[key] = diff(expr, wrt, ranges=ranges)
-    return fresh_bounds(_CACHE[key])
+        _CACHE[key] = fresh_bounds(diff(expr, wrt, ranges=ranges))
+    return _CACHE[key]
 
 
 def fresh_bounds(expr):

@@ -74,6 +74,7 @@ class Context:
         self.indices: dict = {}             # letter -> Symbol(integer)
         self.claims: dict = {}              # (of, wrt) -> (expr, step): claimed derivatives
         self.forward: dict = {}             # key -> callable giving a later definition
+        self._expanded: dict = {}           # (expr, keep) -> expand(expr, keep); see define
 
     # -- symbols -------------------------------------------------------------------------
     def size(self, letter: str) -> sympy.Symbol:
@@ -88,7 +89,8 @@ class Context:
 
     def array(self, key: tuple) -> sympy.IndexedBase:
         if key not in self.free:
-            self.free[key] = sympy.IndexedBase(key_text(key))
+            # real entries, as every check reads them (no renaming before a proof)
+            self.free[key] = sympy.IndexedBase(key_text(key), real=True)
         return self.free[key]
 
     def scalar(self, key: tuple) -> sympy.Symbol:
@@ -105,6 +107,7 @@ class Context:
         elif q.kind == "array":
             q.placeholder = sympy.IndexedBase(key_text(q.key) + "̄")  # distinct from a free array
         self.quantities[q.key + (q.kind,)] = q
+        self._expanded.clear()              # a new definition: earlier expansions may change
         if q.placeholder is not None:
             self.by_placeholder[q.placeholder] = q
         return q
@@ -112,7 +115,15 @@ class Context:
     # -- expansion -----------------------------------------------------------------------
     def expand(self, expr, keep=()):
         """Substitute the definitions of placeholders (recursively), except the quantities
-        in `keep` (Quantity objects)."""
+        in `keep` (Quantity objects). Remembered per exact expression until the next
+        definition."""
+        key = (expr, tuple(id(k) for k in keep))
+        hit = self._expanded.get(key)
+        if hit is None:
+            hit = self._expanded[key] = self._expand(expr, keep)
+        return hit
+
+    def _expand(self, expr, keep):
         for _ in range(12):
             mapping = {}
             for atom in expr.atoms(sympy.Symbol, sympy.Indexed):

@@ -68,21 +68,28 @@ def decide(ctx, lhs, rhs, budget: Budget, assume=(), post=None, extra_ranges=Non
         eqs = tuple(sympy.Eq(post(e.lhs), post(e.rhs), evaluate=False) for e in eqs)
     ranges = ctx.index_ranges([L, R] + [e.lhs for e in eqs] + [e.rhs for e in eqs])
     ranges.update(extra_ranges or {})
-    # a numeric look first: apart at a concrete size -> a confirmed counterexample there
-    quick = _quick_refutation(ctx, L, R, eqs, ranges, budget)
+    # a numeric look first: apart at size 2 -> a confirmed counterexample there (size 3 is
+    # looked at when the in-process normal forms have not proved the step)
+    quick = _quick_refutation(ctx, L, R, eqs, ranges, budget, tries=(2,))
     if quick is not None:
         return quick
     if not assume and post is None and _shallow_zero(ctx, lhs, rhs, extra_ranges):
         return Decision("proved", method="normal form with the defined quantities as atoms")
-    if not eqs and post is None and _shallow_zero(ctx, L, R, extra_ranges, limit=_DEEP_OPS):
+    route1 = _all_sizes_here(L, R, eqs, ranges) if post is None else None
+    if route1:
         return Decision("proved", method="normal form for all sizes (in process)")
+    quick = _quick_refutation(ctx, L, R, eqs, ranges, budget, tries=(3,))
+    if quick is not None:
+        return quick
     free = {s for s in (L - R).free_symbols if isinstance(s, sympy.Symbol)
             and s.is_integer and s not in ranges and s not in ctx.sizes.values()}
     if free:
         return Decision("unknown", reason="the range of the index "
                         + ", ".join(sorted(map(str, free))) + " is not known")
     try:
-        res = check_identity(L, R, assume=eqs, ranges=ranges, timeout=left)
+        # the all-sizes route already ran here (and did not reach 0): only the sizes route
+        res = check_identity(L, R, assume=eqs, ranges=ranges, timeout=left,
+                             _all_sizes_done=route1 is False)
     except Exception as exc:  # the checker refused the input: unknown, naming why
         return Decision("unknown", reason=f"{type(exc).__name__}: {exc}")
     return Decision(res.status, _names(res.counterexample), _sizes(res.sizes),
@@ -106,14 +113,14 @@ def unroll(expr):
     return expr.replace(lambda e: isinstance(e, sympy.Sum), expand_sum)
 
 
-def _quick_refutation(ctx, L, R, eqs, ranges, budget):
+def _quick_refutation(ctx, L, R, eqs, ranges, budget, tries=(2, 3)):
     """When a numeric look finds the sides apart at a concrete size, ask `equivalent` for a
     confirmed counterexample at that size and index values (the one standard for
     "refuted"); None when that does not refute."""
     from derivation.documents.numeric import differs
     from derivation.equivalence.checker import equivalent
     try:
-        fixed = differs(L, R, eqs, list(ctx.sizes.values()), ranges)
+        fixed = differs(L, R, eqs, list(ctx.sizes.values()), ranges, tries=tries)
     except Exception:
         return None
     if fixed is None:
@@ -170,6 +177,28 @@ def _shallow_zero(ctx, lhs, rhs, extra_ranges=None, limit=_SHALLOW_OPS) -> bool:
         return bool(is_zero(diff, ranges))
     except Exception:          # not shown; the full check decides
         return False
+
+
+def _all_sizes_here(L, R, eqs, ranges, limit=_DEEP_OPS) -> bool | None:
+    """`check_identity`'s all-sizes route (its vocabulary: arrays and symbols real, sizes
+    positive integers; the normal form of L - R with the assumptions substituted) run in
+    this process, without the fork of a bounded call: only for small, tame sides and
+    assumptions. True: proved; False: the normal form is not 0; None: not tried or failed
+    (the bounded check decides)."""
+    from derivation.proofs import indexed
+    if L - R == 0:
+        return True
+    parts = [L - R] + [e.lhs - e.rhs for e in eqs]
+    if any(sympy.count_ops(p) > limit or p.has(sympy.Derivative) or not _tame(p)
+           for p in parts):
+        return None
+    try:
+        vocabulary, L, R, eqs = indexed._read([L, R], indexed._equations(eqs),
+                                              indexed._ranges(ranges))
+        protected = set(vocabulary.sizes) | set(vocabulary.ranges)
+        return bool(indexed._all_sizes(L, R, eqs, vocabulary.ranges, protected)[0])
+    except Exception:          # not shown; the full check decides
+        return None
 
 
 def known_assumptions(ctx, exprs, remarks=()) -> list:

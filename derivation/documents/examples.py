@@ -39,7 +39,7 @@ def example_array(ctx, key, dims=None):
     from derivation.documents.notation import key_text
     ex = key + ("example",)
     if ex not in ctx.free:
-        ctx.free[ex] = sympy.IndexedBase(key_text(key) + "^ex")
+        ctx.free[ex] = sympy.IndexedBase(key_text(key) + "^ex", real=True)
         dims = ctx.dims.get(key, 1) if dims is None else dims
         for pos in range(dims):
             if (key, pos) in ctx.ranges:

@@ -104,11 +104,12 @@ def _satisfy(eq, env):
     raise _Skip
 
 
-def differs(L, R, eqs, sizes, ranges, seed=0):
-    """The {size/index symbol: value} (sizes 2, then 3; indices at their lowest values) at
-    which L and R clearly differ at a random point satisfying the equations, or None."""
+def differs(L, R, eqs, sizes, ranges, seed=0, tries=(2, 3)):
+    """The {size/index symbol: value} (sizes `tries`, 2 then 3 by default; indices at their
+    lowest values) at which L and R clearly differ at a random point satisfying the
+    equations, or None. The point at each size depends on the size and `seed` only."""
     mpmath.mp.dps = 30
-    for size in (2, 3):
+    for size in tries:
         fixed = {s: size for s in sizes}
         try:
             for idx, (lo, hi) in ranges.items():

@@ -23,9 +23,11 @@ from __future__ import annotations
 import sympy
 from sympy import Add, KroneckerDelta, Mul, Piecewise, Sum
 
+from derivation.proofs import positivity
+
 __all__ = ["canonical", "normal_form", "evaluate_deltas", "decide", "is_zero",
            "solve_for_atom", "derivative", "evaluate_derivatives", "rebuilt",
-           "substitute_for_every", "BOUND_PREFIX"]
+           "substitute_for_every", "may_combine_powers", "BOUND_PREFIX"]
 
 BOUND_PREFIX = "_s"          # names of canonical bound variables (_s0, _s1, ...)
 _ROUNDS = 6                  # rounds of the normal-form loop (each round is a fixpoint step)
@@ -63,14 +65,24 @@ def _canonical(expr):
         expr = _from_one(expr)
         # limits innermost first (SymPy merges Sum(Sum(f, a), b) into Sum(f, a, b))
         f, h = _canonical(expr.function)
-        rename = {lim[0]: _bound(h + t) for t, lim in enumerate(expr.limits)}
+        # only the names that change (an identity entry would make xreplace rebuild, and
+        # re-evaluate, the whole summand)
+        rename = {lim[0]: _bound(h + t) for t, lim in enumerate(expr.limits)
+                  if lim[0] != _bound(h + t)}
         height = h + len(expr.limits)
         limits = []
         for var, lo, hi in expr.limits:
             (lo, hl), (hi, hh) = _canonical(lo), _canonical(hi)
             height = max(height, hl, hh)
-            limits.append((rename[var], lo.xreplace(rename), hi.xreplace(rename)))
-        return Sum(f.xreplace(rename), *limits), height
+            if rename:
+                var, lo, hi = rename.get(var, var), lo.xreplace(rename), hi.xreplace(rename)
+            limits.append((var, lo, hi))
+        if rename:
+            f = f.xreplace(rename)
+        if f is expr.function and all(tuple(a) == tuple(b)
+                                      for a, b in zip(limits, expr.limits)):
+            return expr, height
+        return Sum(f, *limits), height
     if isinstance(expr, (sympy.Indexed, sympy.IndexedBase)) and not expr.has(Sum):
         return expr, 0
     pairs = [_canonical(a) for a in expr.args]
@@ -175,7 +187,8 @@ def _sum_one(f, limit, ranges):
         if depends == 1:
             out.append(constant * (hi - lo + 1))       # Σ_{k=lo}^{hi} c = (hi - lo + 1) c
         elif ranges is not None and _has_delta_in(depends, var):
-            out.append(constant * _resolve_all(Sum(depends, limit).doit(), ranges))
+            # not deep: the summand's own sums were already summed here (innermost first)
+            out.append(constant * _resolve_all(Sum(depends, limit).doit(deep=False), ranges))
         else:
             out.append(constant * Sum(depends, limit))
     return Add(*out)
@@ -236,6 +249,30 @@ def _exp_products(expr):
     return expr.replace(is_exp_product, lambda e: sympy.exp(Sum(e.function.args[0], *e.limits)))
 
 
+def may_combine_powers(expr) -> bool:
+    """Whether ``powsimp(expr, deep=True, combine="exp")`` has anything to do: a product
+    (anywhere in the tree) with two factors of one base (e^a e^b, x^a x^{-b}), a rational
+    coefficient next to a power of a rational (2^x/4), or a power of a power. False: it
+    has nothing to combine, and its (costly) rebuilding of the whole tree is skipped."""
+    for power in expr.atoms(sympy.Pow):
+        if power.base.is_Pow or isinstance(power.base, sympy.exp):
+            return True
+    for product in expr.atoms(Mul):
+        bases = set()
+        rational = False
+        for factor in product.args:
+            if factor.is_Rational:
+                rational = True
+                continue
+            base = factor.as_base_exp()[0]
+            if base in bases or (rational and base.is_Rational):
+                return True
+            bases.add(base)
+        if rational and any(b.is_Rational for b in bases):
+            return True
+    return False
+
+
 def normal_form(expr, ranges=None, *, power_exp: bool = False):
     """An exact normal form of `expr` for all sizes (see the module docstring).
 
@@ -248,10 +285,10 @@ def normal_form(expr, ranges=None, *, power_exp: bool = False):
     for _ in range(_ROUNDS):
         new = canonical(_exp_products(expr))
         new = evaluate_deltas(new, ranges)
-        new = sympy.expand_log(new)
+        new = positivity.expand_log(new)
         new = _linear(new)
         new = sympy.expand(new, power_exp=power_exp)
-        if not power_exp and new.has(sympy.exp):
+        if not power_exp and new.has(sympy.exp) and may_combine_powers(new):
             # e^a e^b = e^{a+b} (so that e^{-V} e^{V} = 1), then expand again
             new = sympy.expand(sympy.powsimp(new, deep=True, combine="exp"), power_exp=False)
         if new.has(KroneckerDelta):
