@@ -44,7 +44,7 @@ class Options:
     directions: int
     seed: int
     require_resolved: bool
-    promote: bool = True
+    promote: bool
 
 
 def check_gradient(
@@ -115,10 +115,11 @@ def check_gradient(
     promote : bool
         For float32 (float16) parameters: evaluate f and grad again at float64 copies of
         the same values for the entries the float32 check cannot settle (flagged, undecided,
-        unresolved, or too small for float32's noise to show a 1% error in them), and let
-        that check decide them (`verify.reference`; ``result.reference`` says what it did).
-        Used only where f returns a float64 scalar at float64 parameters (and, for the
-        analytic side, grad float64 arrays); ``promote=False`` checks in float32 alone.
+        beyond half their first-pass tolerance, unresolved, or too small for float32's noise
+        to show a 1% error in them), and let that check decide them where its difference
+        quotients are less noisy (`verify.reference`; ``result.reference`` says what it
+        did). Used only where f returns a float64 scalar at float64 parameters (and, for
+        the analytic side, grad float64 arrays); ``promote=False`` checks in float32 alone.
 
     Returns
     -------

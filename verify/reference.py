@@ -29,8 +29,8 @@ given (e.g. with float32 data) gains nothing from float64 copies and keeps its f
 except where float64 confirms a failure with its own bounds.
 
 The reference is used only when f(params64) returns a float64 (or Python) scalar; g64 only
-when every array grad(params64) returns is float64 (a precomputed gradient gives none): a
-function that computes in float32 whatever it is given is checked in float32 alone, and
+when every array grad(params64) returns is float64 (a precomputed gradient gives none): an f
+that returns float32 whatever it is given is checked in float32 alone, and
 ``result.reference`` says why.
 """
 
@@ -41,6 +41,7 @@ from dataclasses import replace
 import numpy as np
 
 from verify import _tolerance as tol
+from verify.check import SCREEN, entry_outcome  # (verify.check imports this module lazily)
 from verify.problem import Problem
 from verify.refine import INCONCLUSIVE, PASSED
 
@@ -64,8 +65,6 @@ def with_reference(problem, opts, o):
         independent`` updated at the decided entries, ``ref`` (bool per entry: decided in
         float64), ``reference`` (one line on what the reference did, "" when not needed).
     """
-    from verify.check import SCREEN, entry_outcome  # (check imports this module lazily)
-
     o = {**o, "ref": np.zeros(len(o["idx"]), dtype=bool), "reference": ""}
     # flagged, undecided, or beyond half the tolerance in the first pass (a 1% error that
     # refinement could not confirm), unresolved, or too small for a 1% error to show
